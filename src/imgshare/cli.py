@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here "
                    "(and a text summary beside it)")  # fmt: skip
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
+    d.add_argument(
+        "--durable",
+        action="store_true",
+        help="flush each output to disk before moving it into place (power-cut safe, slower)",
+    )
 
     i = sub.add_parser("inspect", help="show each attribute of a file and its planned action")
     i.add_argument("file", type=Path, metavar="FILE")
@@ -88,7 +93,13 @@ def _deidentify(args: argparse.Namespace) -> int:
 
     cfg = config.build(args.key_file, args.option, args.subjects, args.recipe)
     rep = batch.run(
-        args.src, args.dst, cfg, args.workers, args.report, progress=not args.no_progress
+        args.src,
+        args.dst,
+        cfg,
+        args.workers,
+        args.report,
+        progress=not args.no_progress,
+        durable=args.durable,
     )
     print(rep.text(), end="")
     return 1 if rep.counts["failed"] else 0

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydicom import Dataset, Sequence
 from pydicom.charset import python_encoding
-from pydicom.datadict import keyword_for_tag
+from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
@@ -262,6 +262,8 @@ def _walk(
     for tag in list(ds.keys()):
         raw = ds.get_item(tag)
         vr = raw.VR or "UN"
+        if vr == "UN" and not tag.is_private:
+            vr = _dictionary_vr(tag)
         try:
             action, reason = _decide(ds, tag, vr, ctx, depth, mode)
         except DeidError:
@@ -277,7 +279,7 @@ def _walk(
         if tag.is_private and action != "X":
             kept_blocks.add((tag >> 16, (tag & 0xFFFF) >> 8))
         try:
-            _act(ds, tag, action, ctx, apply, depth, path, mode)
+            _act(ds, tag, vr, action, ctx, apply, depth, path, mode)
         except DeidError:
             raise
         except Exception as exc:
@@ -292,6 +294,15 @@ def _walk(
             del ds[tag]
 
 
+def _dictionary_vr(tag: BaseTag) -> str:
+    """The VR of a standard tag stored as UN, from the data dictionary (UN if unknown)."""
+    try:
+        vr = dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+    return vr if vr in DUMMY or vr == "SQ" else "UN"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
@@ -300,6 +311,7 @@ def _first_line(exc: BaseException) -> str:
 def _act(
     ds: Dataset,
     tag: BaseTag,
+    vr: str,
     action: str,
     ctx: Context,
     apply: bool,
@@ -315,6 +327,8 @@ def _act(
         if apply:
             ds[tag].value = ctx.subject_id
         return
+    if vr != "SQ" and (action == "K" or not apply):
+        return  # kept elements stay raw: they are written back byte for byte, and fast
     elem = ds[tag]
     if elem.VR == "SQ":
         if action == "Z":
