@@ -11,6 +11,7 @@ from imgshare.risk import _age_years
 def test_age_from_age_string_and_from_dates() -> None:
     assert _age_years("043Y", "", "") == 43
     assert _age_years("018M", "", "") == 1
+    assert _age_years("75Y", "20200704", "20230101") == 75
     assert _age_years("", "19500704", "20061219") == 56
     assert _age_years("", "19500704", "20060703") == 55
     assert _age_years("", "", "20060703") is None

@@ -28,10 +28,11 @@ QUASI_IDENTIFIERS = (
 
 def _age_years(age: str, birth: str, study: str) -> int | None:
     """Age in whole years from Patient's Age (AS, e.g. '043Y'), else from the two dates."""
-    age = (age or "").strip()
-    if len(age) == 4 and age[:3].isdigit() and age[3] in "DWMY":
-        value = int(age[:3])
-        return {"Y": value, "M": value // 12, "W": value // 52, "D": value // 365}[age[3]]
+    age = (age or "").strip().upper()
+    # AS is nnnD/W/M/Y; shorter forms such as "75Y" occur in real files and are accepted.
+    if 2 <= len(age) <= 4 and age[:-1].isdigit() and age[-1] in "DWMY":
+        value = int(age[:-1])
+        return {"Y": value, "M": value // 12, "W": value // 52, "D": value // 365}[age[-1]]
     if len(birth) == 8 and len(study) == 8 and birth.isdigit() and study.isdigit():
         years = int(study[:4]) - int(birth[:4])
         if study[4:] < birth[4:]:  # birthday not yet reached in the study year
