@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -13,10 +12,8 @@ from pathlib import Path
 import pydicom
 import pytest
 from dicom_helpers import ct, save
-from pydicom import Dataset, Sequence
-from pydicom.data import get_testdata_file
 
-from imgshare import batch, cli, samples
+from imgshare import batch, cli, samples, testing
 from imgshare.dicom import config, io, keys
 
 
@@ -144,49 +141,8 @@ def test_keygen_is_owner_only_and_never_overwrites(tmp_path: Path) -> None:
     assert cli.main(["keygen", str(path)]) == 2
 
 
-def bad_inputs(root: Path) -> dict[str, str]:
-    """Each kind of bad input, with the word its report line must contain."""
-    root.mkdir(parents=True)
-    good = ct()
-    save(good, root / "good.dcm")
-    (root / "empty.dcm").write_bytes(b"")
-    (root / "notes.txt").write_text("not an image")
-    whole = (root / "good.dcm").read_bytes()
-    (root / "truncated.dcm").write_bytes(whole[: len(whole) - 20])
-    (root / "corrupt.dcm").write_bytes(whole[:132] + os.urandom(400))
-    bare = Path(get_testdata_file("rtstruct.dcm"))  # no preamble, no file meta
-    (root / "bare.dcm").write_bytes(bare.read_bytes())
-    charset = ct()
-    charset.SpecificCharacterSet = "ISO_IR 999"
-    save(charset, root / "charset.dcm")
-    deep = ct()
-    item = deep
-    for _ in range(60):
-        child = Dataset()
-        item.ReferencedSeriesSequence = Sequence([child])
-        item = child
-    save(deep, root / "deep.dcm")
-    huge = ct()
-    block = huge.private_block(0x0029, "ACME_BLOB", create=True)
-    block.add_new(0x10, "OB", b"\x00" * (8 * 1024 * 1024))
-    save(huge, root / "huge_private.dcm")
-    (root / "wrong_vr.dcm").write_bytes(Path(get_testdata_file("badVR.dcm")).read_bytes())
-    return {
-        "empty.dcm": "skipped",
-        "notes.txt": "skipped",
-        "truncated.dcm": "failed",
-        "corrupt.dcm": "failed",
-        "bare.dcm": "processed",
-        "charset.dcm": "failed",
-        "deep.dcm": "failed",
-        "huge_private.dcm": "processed",
-        "wrong_vr.dcm": "failed",
-        "good.dcm": "processed",
-    }
-
-
 def test_bad_input_gives_one_clear_line_each(tmp_path: Path, key_file: Path) -> None:
-    expected = bad_inputs(tmp_path / "src")
+    expected = testing.write_bad_inputs(tmp_path / "src")
     result = subprocess.run(
         [sys.executable, "-m", "imgshare.cli", "deidentify", str(tmp_path / "src"),
          str(tmp_path / "out"), "--key-file", str(key_file), "--report",
