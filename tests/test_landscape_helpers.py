@@ -75,3 +75,21 @@ def test_rtstruct_without_preamble_needs_force() -> None:
     with pytest.raises(pydicom.errors.InvalidDicomError):
         pydicom.dcmread(samples.path("dicom/rtstruct.dcm"))
     assert pydicom.dcmread(samples.path("dicom/rtstruct.dcm"), force=True).Modality == "RTSTRUCT"
+
+
+def test_headers_side_by_side_and_preamble() -> None:
+    from imgshare import headers
+
+    table = headers.side_by_side(
+        {
+            "NIfTI": samples.path("nifti/anatomical.nii"),
+            "MGH": samples.path("nifti/test.mgz"),
+            "Analyze": samples.path("analyze/anatomical.hdr"),
+        },
+        ["descrip", "patient_id", "tr", "(affine)"],
+    )
+    assert table.loc["patient_id", "NIfTI"] == "—"
+    assert table.loc["patient_id", "Analyze"] != "—"
+    assert table.loc["tr", "MGH"] != "—"
+    assert headers.preamble(samples.path("dicom/CT_small.dcm"))["DICOM Part 10 file"]
+    assert not headers.preamble(samples.path("dicom/rtstruct.dcm"))["DICOM Part 10 file"]
