@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgshare import __version__
+from imgshare import __version__, journal
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
@@ -49,6 +49,11 @@ class Report:
             counts[f["status"]] += 1
         return counts
 
+    @property
+    def done_before(self) -> int:
+        """Files an earlier, interrupted run with the same settings had finished."""
+        return sum(1 for f in self.files if f.get("done_before"))
+
     def to_json(self) -> dict[str, Any]:
         counts = self.counts
         assert counts["found"] == counts["processed"] + counts["skipped"] + counts["failed"]
@@ -60,6 +65,7 @@ class Report:
             "subject_map": self.subject_map,
             "workers": self.workers,
             "counts": counts,
+            "done_before": self.done_before,
             "seconds": round(self.seconds, 3),
             "files_per_second": round(counts["found"] / self.seconds, 1) if self.seconds else None,
             "files": self.files,
@@ -75,6 +81,8 @@ class Report:
             f"failed {c['failed']}",
             f"time {self.seconds:.1f} s with {self.workers} worker(s)",
         ]
+        if self.done_before:
+            lines.append(f"resumed: {self.done_before} file(s) were done by an earlier run")
         problems = [f for f in self.files if f["status"] != "processed"]
         if problems:
             lines.append("")
@@ -185,35 +193,59 @@ def run(
     report: str | Path | None = None,
     progress: bool = False,
     durable: bool = False,
+    scheduler: str | None = None,
 ) -> Report:
     """De-identify every file under SRC into DST. Returns the report (also written if asked).
 
     ``durable`` flushes every output to the disk before its rename (power-cut safe, slower);
-    by default the run flushes once, at its end.
+    by default the run flushes once, at its end. ``scheduler`` runs the files on a Dask
+    cluster ('HOST:PORT') or a new local one ('local:N') instead of local processes. A run
+    into a destination that an earlier, killed run with the same settings left behind
+    finishes the remaining files only (see journal.py).
     """
     src_r, dst_r = check_paths(Path(src), Path(dst))
     if workers < 1:
         raise UsageError("--workers must be at least 1")
     dst_r.mkdir(parents=True, exist_ok=True)
     clear_stale(dst_r)
+    try:
+        log = journal.Journal(dst_r, cfg)
+    except journal.JournalConflict as exc:
+        raise UsageError(str(exc)) from None
     jobs = [(str(p), rel) for p, rel in find_files(src_r)]
     rep = Report(cfg.options, cfg.recipe_sha256, cfg.subjects is not None, workers)
     start = time.perf_counter()
     claimed: dict[str, str] = {}
+    earlier = {}
+    for path, rel in jobs:
+        output = log.finished(path, rel, dst_r)
+        if output is not None:
+            earlier[rel] = output
+    todo = [job for job in jobs if job[1] not in earlier]
     bar = _progress(len(jobs), progress)
-    for result in _results(jobs, cfg, dst_r, workers, durable):
+    fresh = iter(_results(todo, cfg, dst_r, workers, durable, scheduler))
+    for path, rel in jobs:
+        if rel in earlier:
+            result = {"source": rel, "status": "processed", "output": earlier[rel],
+                      "done_before": True}  # fmt: skip
+        else:
+            result = next(fresh)
         temp = result.pop("temp", None)
         if result["status"] == "processed":
             out = result["output"]
             if out in claimed:
-                Path(temp).unlink(missing_ok=True)
+                if temp:
+                    Path(temp).unlink(missing_ok=True)
                 result = {
                     "source": result["source"],
                     "status": "skipped",
                     "reason": f"duplicate SOP Instance UID: same output as {claimed[out]}",
                 }
-            else:
+            elif temp is not None:
                 io.commit(Path(temp), dst_r / out)
+                claimed[out] = result["source"]
+                log.record(path, rel, out)
+            else:
                 claimed[out] = result["source"]
         if result["status"] == "failed":
             print(f"imgshare: failed: {result['source']}: {result['reason']}", file=sys.stderr)
@@ -222,6 +254,8 @@ def run(
             bar.update(1)
     if bar is not None:
         bar.close()
+    log.close()
+    clear_stale(dst_r)  # temporary files of workers that died
     if not durable:
         os.sync()  # one flush for the whole run
     rep.seconds = time.perf_counter() - start
@@ -230,7 +264,19 @@ def run(
     return rep
 
 
-def _results(jobs: list[tuple[str, str]], cfg: Config, dst: Path, workers: int, durable: bool):
+def _results(
+    jobs: list[tuple[str, str]],
+    cfg: Config,
+    dst: Path,
+    workers: int,
+    durable: bool,
+    scheduler: str | None = None,
+):
+    if scheduler:
+        from imgshare import scale
+
+        yield from scale.results(jobs, cfg, dst, durable, scheduler)
+        return
     if workers == 1 or len(jobs) < 2:
         _init(cfg, dst, durable)
         for job in jobs:
@@ -272,7 +318,8 @@ def deidentify_tree(
     recipe: str | Path | None = None,
     workers: int = 1,
     report: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> Report:
     """The command line's ``deidentify`` as a function, for notebooks and other programs."""
     cfg = config_mod.build(key_file, options, subjects, recipe)
-    return run(src, dst, cfg, workers=workers, report=report)
+    return run(src, dst, cfg, workers=workers, report=report, scheduler=scheduler)

@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes")
     d.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here "
                    "(and a text summary beside it)")  # fmt: skip
+    d.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (HOST:PORT or tcp://…), or 'local:N' for a new local one",
+    )
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     d.add_argument(
         "--durable",
@@ -100,6 +105,7 @@ def _deidentify(args: argparse.Namespace) -> int:
         args.report,
         progress=not args.no_progress,
         durable=args.durable,
+        scheduler=args.scheduler,
     )
     print(rep.text(), end="")
     return 1 if rep.counts["failed"] else 0
