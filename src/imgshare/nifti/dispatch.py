@@ -93,7 +93,7 @@ def image_bytes(path: Path, settings: Settings) -> tuple[bytes, str, dict[str, A
     if kind in detect.PAIR_KINDS:
         if header_path.suffix.lower() != ".hdr":
             raise DeidError(
-                f"wrong magic: a {kind} header (no 'n+1'/'n+2') in a file not named .hdr"
+                "wrong magic: no 'n+1' or 'n+2' in a 348/540-byte header of a file not named .hdr"
             )
         image_path = header_path.with_suffix(".img")
         if not image_path.is_file():

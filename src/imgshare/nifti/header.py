@@ -129,6 +129,11 @@ def parse_single(raw: bytes, kind: str) -> Image:
         raise DeidError(f"inconsistent vox_offset: {offset} is beyond the end ({len(raw)} bytes)")
     image = Image(kind, order, header)
     if raw[size] != 0:
+        if offset < size + 4 + 8:
+            raise DeidError(
+                f"inconsistent extensions: the extender announces extensions but vox_offset "
+                f"{offset} leaves no room for one"
+            )
         image.extensions = _extensions(raw, size + 4, offset, order)
     need = data_size(header)
     available = len(raw) - offset
