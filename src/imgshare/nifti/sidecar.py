@@ -27,7 +27,7 @@ from pydicom.datadict import tag_for_keyword
 from imgshare import profile
 from imgshare.dicom import keys
 from imgshare.dicom.config import Config
-from imgshare.dicom.text import Cleaner
+from imgshare.dicom.text import Cleaner, date_variants, name_tokens
 
 CLASSES = ("identifying", "quasi-identifying", "safe")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(.*)$")
@@ -86,8 +86,17 @@ def shift_iso(value: str, days: int) -> str | None:
 
 def identifying_values(data: dict[str, Any], extra: list[str] = ()) -> list[str]:
     """Values of the identifying keys of a sidecar, searched for in its free text."""
-    values = [str(data[k]) for k in data if classify(k) == "identifying" and data[k]]
-    return values + [v for v in extra if v]
+    values: list[str] = [v for v in extra if v]
+    for key, value in data.items():
+        if classify(key) != "identifying" or not isinstance(value, str) or not value:
+            continue
+        values.append(value)
+        if key.endswith("Name"):
+            values.extend(name_tokens(value))
+        digits = value.replace("-", "")
+        if key.endswith("Date") and len(digits) == 8:
+            values.extend(date_variants(digits))
+    return values
 
 
 def clean(
