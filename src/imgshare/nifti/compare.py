@@ -14,7 +14,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
-from imgshare.nifti import dispatch, header
+from imgshare.nifti import detect, dispatch, header
 
 SHOWN = ("descrip", "aux_file", "db_name", "intent_name", "qform_code", "sform_code",
          "xyzt_units", "slice_code", "slice_duration", "vox_offset")  # fmt: skip
@@ -30,14 +30,14 @@ def header_table(before: Path, after: Path) -> list[dict[str, str]]:
     """One row per header field (text fields and a few geometry ones) and per extension."""
     a, b = nib.load(before).header, nib.load(after).header
     rows = [{"field": f, "before": _text(a[f]), "after": _text(b[f])} for f in SHOWN if f in a]
-    ext_a = getattr(a, "extensions", [])
-    ext_b = getattr(b, "extensions", [])
-    rows.append({
-        "field": "extensions",
-        "before": "; ".join(f"{e.get_code()}: {bytes(e.get_content())[:30]!r}" for e in ext_a),
-        "after": "; ".join(f"{e.get_code()}: {bytes(e.get_content())[:30]!r}" for e in ext_b)
-        or "(none)",
-    })  # fmt: skip
+
+    def extensions(path: Path) -> str:
+        raw, _, _ = dispatch.read_bytes(path)
+        image = header.parse_single(raw, detect.kind_of_header(raw[:560]) or "nifti1")
+        return "; ".join(f"{code}: {block[8:38]!r}" for code, block in image.extensions)
+
+    rows.append({"field": "extensions", "before": extensions(before),
+                 "after": extensions(after) or "(none)"})  # fmt: skip
     return rows
 
 
@@ -56,8 +56,6 @@ def sidecar_table(before: Path, after: Path) -> list[dict[str, str]]:
 
 def same_voxels_and_geometry(before: Path, after: Path) -> dict[str, bool]:
     """Voxel bytes identical, geometry fields identical, affine identical."""
-    from imgshare.nifti import detect
-
     raw_a, _, _ = dispatch.read_bytes(before)
     raw_b, _, _ = dispatch.read_bytes(after)
     kind = detect.kind_of_header(raw_a[:560])
@@ -66,4 +64,38 @@ def same_voxels_and_geometry(before: Path, after: Path) -> dict[str, bool]:
         "voxel bytes": img_a.data == img_b.data,
         "geometry fields": header.geometry(img_a.header) == header.geometry(img_b.header),
         "affine": bool(np.array_equal(nib.load(before).affine, nib.load(after).affine)),
+    }
+
+
+def dicom_and_nifti(dicom_files: list[Path], nifti_path: Path) -> dict[str, Any]:
+    """The same volume from a DICOM series and its NIfTI, in the DICOM's voxel order.
+
+    The DICOM affine (LPS, from Image Position and Orientation) is turned into RAS+ with
+    :mod:`imgshare.coords`; the NIfTI array is reoriented from its own affine's axes to the
+    DICOM's, so both arrays index the same voxel with the same (column, row, slice).
+    """
+    import pydicom
+    from nibabel import orientations as orn
+
+    from imgshare import coords
+
+    slices = coords.sort_slices([pydicom.dcmread(f) for f in dicom_files])
+    dicom_ras = coords.lps_to_ras(coords.dicom_affine(slices))
+    rescaled = [
+        d.pixel_array * float(getattr(d, "RescaleSlope", 1) or 1)
+        + float(getattr(d, "RescaleIntercept", 0) or 0)
+        for d in slices
+    ]
+    dicom_volume = np.stack(rescaled, axis=-1).transpose(1, 0, 2)  # (column, row, slice)
+    img = nib.load(nifti_path)
+    change = orn.ornt_transform(orn.io_orientation(img.affine), orn.io_orientation(dicom_ras))
+    nifti_volume = orn.apply_orientation(np.asarray(img.dataobj), change)
+    return {
+        "dicom_affine_ras": dicom_ras,
+        "nifti_affine": img.affine,
+        "dicom_axes": coords.axis_codes(dicom_ras),
+        "nifti_axes": coords.axis_codes(img.affine),
+        "dicom_volume": dicom_volume,
+        "nifti_volume": nifti_volume,
+        "max_difference": float(np.max(np.abs(dicom_volume - nifti_volume))),
     }
