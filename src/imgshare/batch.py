@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgshare import __version__, journal
+from imgshare import __version__, journal, nifti
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
@@ -153,6 +153,9 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
     assert cfg is not None and dst is not None
     result: dict[str, Any] = {"source": rel}
     try:
+        if nifti.handles(Path(path), rel):  # NIfTI, Analyze, MGH, BIDS: by content first
+            result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
+            return result
         ds, notes = io.read(Path(path))
         ctx = engine.apply(ds, cfg)
         target = output_path(ds, cfg, ctx.subject_id)
