@@ -23,7 +23,9 @@ ROOT = "1.2.826.0.1.3680043.8.498."
 
 def make_slice(rng: random.Random, patient: int, study: int, index: int, pixels: bytes) -> Dataset:
     def uid(*parts: object) -> str:
-        return generate_uid(ROOT, [str(p) for p in parts])
+        # one joined string: generate_uid concatenates its sources, so ("sop", 1, 0, 12)
+        # and ("sop", 10, 1, 2) would give the same UID without the separators
+        return generate_uid(ROOT, [".".join(str(p) for p in parts)])
 
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 100"
