@@ -23,7 +23,9 @@ ROOT = "1.2.826.0.1.3680043.8.498."
 
 def make_slice(rng: random.Random, patient: int, study: int, index: int, pixels: bytes) -> Dataset:
     def uid(*parts: object) -> str:
-        return generate_uid(ROOT, [str(p) for p in parts])
+        # one joined string: generate_uid concatenates its sources, so ("sop", 1, 0, 12)
+        # and ("sop", 10, 1, 2) would give the same UID without the separators
+        return generate_uid(ROOT, [".".join(str(p) for p in parts)])
 
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 100"
@@ -105,26 +107,29 @@ def make_slice(rng: random.Random, patient: int, study: int, index: int, pixels:
 
 
 def generate(out: Path, files: int, patients: int = 20, seed: int = 1) -> list[Path]:
-    """Write the corpus: patients x 2 studies, slices spread evenly. Returns the paths."""
+    """Write the corpus: patients x 2 studies, exactly ``files`` slices spread evenly.
+
+    Files lie in ``patientNNNN/studyN/`` but every base name is unique across the corpus
+    (``p0003_s1_0042.dcm``): some peer tools write their outputs into one flat folder by
+    base name, and a repeated name would silently overwrite an earlier output.
+    Returns the paths.
+    """
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
     y, x = np.mgrid[0:512, 0:512]
     body = ((x - 256) ** 2 + (y - 256) ** 2) < 200**2
+    studies = [(patient, study) for patient in range(patients) for study in range(2)]
+    base, extra = divmod(files, len(studies))
     paths = []
-    per_study = max(1, files // (patients * 2))
-    index = 0
-    for patient in range(patients):
-        for study in range(2):
-            for i in range(per_study):
-                if index >= files:
-                    break
-                image = np.where(body, 1000 + noise.integers(0, 80, (512, 512)), 0)
-                ds = make_slice(rng, patient, study, i, image.astype(np.uint16).tobytes())
-                path = out / f"patient{patient:04d}" / f"study{study}" / f"slice{i:04d}.dcm"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ds.save_as(path, enforce_file_format=True)
-                paths.append(path)
-                index += 1
+    for k, (patient, study) in enumerate(studies):
+        for i in range(base + (1 if k < extra else 0)):
+            image = np.where(body, 1000 + noise.integers(0, 80, (512, 512)), 0)
+            ds = make_slice(rng, patient, study, i, image.astype(np.uint16).tobytes())
+            folder = out / f"patient{patient:04d}" / f"study{study}"
+            path = folder / f"p{patient:04d}_s{study}_{i:04d}.dcm"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ds.save_as(path, enforce_file_format=True)
+            paths.append(path)
     return paths
 
 
