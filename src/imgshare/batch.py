@@ -201,8 +201,9 @@ def run(
     """De-identify every file under SRC into DST. Returns the report (also written if asked).
 
     ``durable`` flushes every output to the disk before its rename (power-cut safe, slower);
-    by default the run flushes once, at its end. ``scheduler`` runs the files on a Dask
-    cluster ('HOST:PORT') or a new local one ('local:N') instead of local processes. A run
+    by default outputs are left to the operating system to flush, as `cp` does; the rename
+    already guarantees that a killed run leaves no half-written file. ``scheduler`` runs the
+    files on a Dask cluster ('HOST:PORT') or a new local one ('local:N'). A run
     into a destination that an earlier, killed run with the same settings left behind
     finishes the remaining files only (see journal.py).
     """
@@ -259,8 +260,6 @@ def run(
         bar.close()
     log.close()
     clear_stale(dst_r)  # temporary files of workers that died
-    if not durable:
-        os.sync()  # one flush for the whole run
     rep.seconds = time.perf_counter() - start
     if report:
         write_report(rep, Path(report))

@@ -26,6 +26,7 @@ The rules, in order, for an element at any depth:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,10 +197,32 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
     return ctx
 
 
+_DECISIONS: dict[tuple, tuple[str, str]] = {}
+
+
 def _decide(
     ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
 ) -> tuple[str, str]:
-    """The action for one element and the reason for it."""
+    """The action for one element and the reason for it.
+
+    For a standard, non-UID element the decision depends only on the settings, the tag, the
+    VR, the level and the IOD, so it is computed once per process and reused: this is most
+    of the elements of most files.
+    """
+    if vr == "UI" or (tag >> 16) % 2 == 1:
+        return _decide_uncached(ds, tag, vr, ctx, depth, mode)
+    key = (id(ctx.config), int(tag), vr, depth == 0, mode, ctx.sop_class if depth == 0 else None)
+    found = _DECISIONS.get(key)
+    if found is None:
+        if len(_DECISIONS) > 100_000:
+            _DECISIONS.clear()
+        found = _DECISIONS[key] = _decide_uncached(ds, tag, vr, ctx, depth, mode)
+    return found
+
+
+def _decide_uncached(
+    ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
+) -> tuple[str, str]:
     cfg = ctx.config
     group, element = tag >> 16, tag & 0xFFFF
     if element == 0x0000:
@@ -244,6 +267,11 @@ def _decide(
 _MODE = {"D": "replace (D)", "C": "clean (C)"}
 
 
+@functools.lru_cache(maxsize=8192)
+def _keyword(tag: int) -> str:
+    return keyword_for_tag(tag) or ("(private)" if (tag >> 16) % 2 == 1 else "")
+
+
 def _registered_uid(ds: Dataset, tag: BaseTag, keyword: str) -> bool:
     if keyword.endswith(("ClassUID", "TransferSyntaxUID", "CodingSchemeUID", "ContextUID")):
         return True
@@ -274,7 +302,7 @@ def _walk(
             creators.append(tag)
             continue
         path = f"{prefix}{_tag_text(tag)}"
-        keyword = keyword_for_tag(tag) or ("(private)" if tag.is_private else "")
+        keyword = _keyword(tag)
         ctx.decisions.append(Decision(path, keyword, vr, action, reason))
         if tag.is_private and action != "X":
             kept_blocks.add((tag >> 16, (tag & 0xFFFF) >> 8))

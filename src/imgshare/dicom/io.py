@@ -19,6 +19,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
 
 from imgshare import __version__
+from imgshare.dicom import fastwrite
 from imgshare.dicom.engine import DeidError
 
 #: Elements larger than this are read from the file only when needed (never, if removed).
@@ -151,7 +152,7 @@ def write_temp(ds: Dataset, folder: Path, durable: bool = False) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
-            ds.save_as(fh, enforce_file_format=True)
+            fastwrite.write(fh, ds)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
