@@ -73,7 +73,7 @@ def read_frames(
 
 
 def _pad(box: regions.Box) -> int:
-    return max(2, box[3] // 4)
+    return max(3, box[3] // 3)
 
 
 def _blank_words(frame: np.ndarray, words: list[ocr.Word], value: Any) -> int:
