@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ def read(path: str | Path):
     return sitk.Cast(sitk.ReadImage(str(path)), sitk.sitkFloat32)
 
 
+@cache
 def template():
     """pydeface's full-head template and its face mask (1 keep, 0 face), as shipped."""
     sitk = _sitk()
@@ -57,7 +59,7 @@ def head_threshold(arr: np.ndarray) -> float:
 def brain_mask(img=None):
     """The coarse brain region in template space (see the module's docstring)."""
     sitk = _sitk()
-    img = img or template()[0]
+    img = template()[0] if img is None else img
     arr = sitk.GetArrayFromImage(img)
     head = arr > head_threshold(arr)
     idx = np.argwhere(head).mean(axis=0)  # z, y, x of the head's centre
@@ -115,17 +117,37 @@ def register(subject, moving):
     reg = sitk.ImageRegistrationMethod()
     reg.SetMetricAsMattesMutualInformation(32)
     reg.SetMetricSamplingStrategy(reg.RANDOM)
-    reg.SetMetricSamplingPercentage(0.02, seed=1)
+    reg.SetMetricSamplingPercentage(0.03, seed=1)
     reg.SetInterpolator(sitk.sitkLinear)
     reg.SetOptimizerAsRegularStepGradientDescent(
-        learningRate=1.0, minStep=1e-3, numberOfIterations=80, gradientMagnitudeTolerance=1e-6
+        learningRate=1.0, minStep=1e-3, numberOfIterations=40, gradientMagnitudeTolerance=1e-6
     )
     reg.SetOptimizerScalesFromPhysicalShift()
-    reg.SetShrinkFactorsPerLevel([6, 3])
-    reg.SetSmoothingSigmasPerLevel([3.0, 1.5])
+    reg.SetShrinkFactorsPerLevel([2, 1])
+    reg.SetSmoothingSigmasPerLevel([2.0, 0.0])
     reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     reg.SetInitialTransform(init, inPlace=False)
     return reg.Execute(subject, moving)
+
+
+def _coarse(img, spacing: float = 2.5):
+    """A smoothed copy on a coarser grid: registration needs the head's shape, not detail,
+    and runs several times faster on it."""
+    sitk = _sitk()
+    size = [
+        max(8, int(n * s / spacing)) for n, s in zip(img.GetSize(), img.GetSpacing(), strict=True)
+    ]
+    smooth = sitk.SmoothingRecursiveGaussian(img, spacing / 2)
+    ref = sitk.Image(size, sitk.sitkFloat32)
+    ref.SetOrigin(img.GetOrigin())
+    ref.SetDirection(img.GetDirection())
+    ref.SetSpacing((spacing,) * 3)
+    return sitk.Resample(smooth, ref, sitk.Transform(), sitk.sitkLinear, 0.0)
+
+
+@cache
+def _coarse_template():
+    return _coarse(template()[0])
 
 
 @dataclass
@@ -142,8 +164,8 @@ def deface(subject) -> Defaced:
     """Blank the face of a head volume (a SimpleITK image in any orientation)."""
     sitk = _sitk()
     start = time.perf_counter()
-    tmpl, keep = template()
-    transform = register(subject, tmpl)
+    _, keep = template()
+    transform = register(_coarse(subject), _coarse_template())
     keep_here = sitk.Resample(keep, subject, transform, sitk.sitkNearestNeighbor, 1)
     face = sitk.Cast(keep_here == 0, sitk.sitkUInt8)
     arr = sitk.GetArrayFromImage(subject)

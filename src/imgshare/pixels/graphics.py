@@ -28,7 +28,8 @@ OVERLAY_TEXT = (0x0022, 0x1500, 0x4000)  # Overlay Description, Overlay Label, C
 
 def overlay_groups(ds: Dataset) -> list[int]:
     """The 60xx groups that hold Overlay Data."""
-    return sorted({t >> 16 for t in ds if (t >> 16) & 0xFF00 == 0x6000 and t & 0xFFFF == 0x3000})
+    tags = list(ds.keys())
+    return sorted({t >> 16 for t in tags if (t >> 16) & 0xFF00 == 0x6000 and t & 0xFFFF == 0x3000})
 
 
 def overlay_bitmap(ds: Dataset, group: int) -> np.ndarray:
@@ -74,7 +75,8 @@ def clean_graphics(ds: Dataset, cleaner: Cleaner | None) -> list[str]:
                 cleaned = cleaner.clean(str(ds[tag].value)) if cleaner else None
                 ds[tag].value = cleaned or ""
         notes.append(f"overlay {group:04X}: {n} word(s) blanked, labels cleaned")
-    curves = [t for t in ds if (t >> 16) & 0xFF00 == 0x5000]
+    tags = list(ds.keys())
+    curves = [t for t in tags if (t >> 16) & 0xFF00 == 0x5000]
     for tag in curves:
         del ds[tag]
     if curves:
