@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydicom import Dataset
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from imgshare.dicom.engine import DeidError
 
@@ -130,7 +130,10 @@ def clear_unused_bits(ds: Dataset) -> bool:
     """
     if "PixelData" not in ds or int(ds.get("BitsAllocated", 8)) not in (16, 32):
         return False
-    syntax = ds.file_meta.get("TransferSyntaxUID", ExplicitVRLittleEndian)
+    meta = getattr(ds, "file_meta", None)
+    syntax = UID(
+        (meta.get("TransferSyntaxUID") if meta is not None else None) or ExplicitVRLittleEndian
+    )
     if syntax.is_compressed or not syntax.is_little_endian:
         return False  # decoding already drops bits outside Bits Stored
     allocated, stored = int(ds.BitsAllocated), int(ds.BitsStored)
