@@ -436,6 +436,8 @@ def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
             elem.value = cleaned if elem.VM > 1 else cleaned[0]
         return
     if (elem.tag >> 16) & 0xFF00 in (0x6000, 0x5000):
+        if "clean-graphics" in hooks.PIXEL_HOOKS:
+            return  # the pixel module's Clean Graphics hook cleans it after the walk
         # Overlay or curve data under Clean Graphics: without the pixel module the bitmap
         # cannot be checked for text, so it is removed rather than kept unchecked.
         del ds[elem.tag]

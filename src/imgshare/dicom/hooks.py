@@ -8,6 +8,7 @@ available. A pixel module registers a function here; the engine calls it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,4 +25,13 @@ def register(option: str, function: Callable[[Any, Any], list[str]]) -> None:
 
 def missing(options: tuple[str, ...]) -> list[str]:
     """Options asked for that no installed module can honour."""
+    if any(o in NEEDS_HOOK or o == "clean-graphics" for o in options):
+        _load_pixel_module()
     return [o for o in options if o in NEEDS_HOOK and o not in PIXEL_HOOKS]
+
+
+def _load_pixel_module() -> None:
+    """Import imgshare.pixels (which registers its hooks) the first time a pixel option is
+    asked for: header-only runs never pay for it, and a missing OCR stack refuses, not fails."""
+    with contextlib.suppress(ImportError):
+        import imgshare.pixels  # noqa: F401
