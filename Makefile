@@ -20,7 +20,7 @@ book: setup
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 test: setup
-	@set -eo pipefail; $(BIN)/ruff check . && $(BIN)/ruff format --check src tests benchmarks data/samples scripts
+	@set -eo pipefail; $(BIN)/ruff check . && $(BIN)/ruff format --check .
 	@$(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile
 
 lab: setup

@@ -96,3 +96,33 @@ def picture(path: str | Path) -> np.ndarray:
     if frames > 1:
         array = array[0]
     return array
+
+
+def plan_table(path: str | Path, options: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What ``imgshare deidentify`` would do to each element of a file, and why (no values)."""
+    import secrets
+
+    from imgshare.dicom import config, engine, io
+
+    ds, _ = io.read(Path(path))
+    ctx = engine.plan(ds, config.Config(key=secrets.token_bytes(32), options=options))
+    return [
+        {"path": d.path, "keyword": d.keyword, "VR": d.vr, "action": d.action, "why": d.reason}
+        for d in ctx.decisions
+    ]
+
+
+def compare_dicom(before: str | Path, after: str | Path, keywords: list[str]) -> list[dict]:
+    """Selected attributes of a file before and after de-identification, side by side."""
+    import pydicom
+
+    a = pydicom.dcmread(before, force=True)
+    b = pydicom.dcmread(after, force=True)
+
+    def show(ds: Any, keyword: str) -> str:
+        if keyword not in ds:
+            return "(removed)"
+        value = ds[keyword].value
+        return "(empty)" if value in ("", None) else _preview(value)
+
+    return [{"attribute": k, "before": show(a, k), "after": show(b, k)} for k in keywords]

@@ -212,3 +212,21 @@ def resolve_compound(action: str, tag: int, sop_class_uid: str | None) -> str:
             if pick in allowed:
                 return pick
     return "X" if "X" in allowed else allowed[0]
+
+
+def option_effects() -> list[dict[str, object]]:
+    """For each option: its name, its code, and how many table rows it changes, to what."""
+    rows: list[dict[str, object]] = []
+    for option in OPTIONS.values():
+        changed = [r for r in table() if option.slug in r.options]
+        actions = sorted({r.options[option.slug] for r in changed})
+        rows.append(
+            {
+                "option": option.slug,
+                "standard name": option.name,
+                "code (DCM)": option.code,
+                "rows changed": len(changed),
+                "new action(s)": ", ".join(actions) or "(acts on pixels)",
+            }
+        )
+    return rows

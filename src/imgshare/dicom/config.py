@@ -1,0 +1,153 @@
+"""What a run is asked to do: options, overrides, lists, the key and the subject map.
+
+Why a recipe file: a sponsor must be able to version its de-identification decisions (the
+options chosen for a request, any per-attribute overrides, the safe private attributes, an
+allow-list) and show them with the release. The recipe holds decisions only; the key and
+the subject map are secrets and stay in their own files, named on the command line.
+
+Recipe (YAML or TOML)::
+
+    options: [retain-long-modified-dates, retain-patient-characteristics, clean-descriptors]
+    overrides:            # tag or keyword -> action (X, Z, D, K, C, U)
+      "(0018,1030)": X
+      BodyPartExamined: K
+    safe_private:         # private attributes kept under retain-safe-private
+      - {group: 0x0019, creator: "ACME_RESEARCH_1", element: 0x10}
+    allow_list: [Modality, SliceThickness, PixelSpacing]   # optional, strictest mode
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydicom.datadict import tag_for_keyword
+
+from imgshare import profile
+from imgshare.dicom import keys, subjects
+
+VALID_ACTIONS = {"X", "Z", "D", "K", "C", "U"}
+
+#: Attributes always kept in allow-list mode: without them the file is not a valid,
+#: viewable image. Identifying ones among them (UIDs) are still replaced by the profile.
+ALLOW_ALWAYS = frozenset(
+    tag_for_keyword(k)
+    for k in [
+        "SpecificCharacterSet", "ImageType", "SOPClassUID", "SOPInstanceUID", "StudyDate",
+        "StudyTime", "Modality", "PatientName", "PatientID", "PatientBirthDate", "PatientSex",
+        "StudyInstanceUID", "SeriesInstanceUID", "StudyID", "SeriesNumber", "InstanceNumber",
+        "AccessionNumber", "ReferringPhysicianName", "FrameOfReferenceUID",
+        "PositionReferenceIndicator", "PatientOrientation", "ImagePositionPatient",
+        "ImageOrientationPatient", "PixelSpacing", "SliceThickness", "SamplesPerPixel",
+        "PhotometricInterpretation", "PlanarConfiguration", "NumberOfFrames", "Rows",
+        "Columns", "BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation",
+        "RescaleIntercept", "RescaleSlope", "RescaleType", "WindowCenter", "WindowWidth",
+        "PixelData", "FloatPixelData", "DoubleFloatPixelData", "Manufacturer",
+        "PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
+        "LongitudinalTemporalInformationModified", "BurnedInAnnotation",
+        "LossyImageCompression", "RedPaletteColorLookupTableDescriptor",
+        "GreenPaletteColorLookupTableDescriptor", "BluePaletteColorLookupTableDescriptor",
+        "RedPaletteColorLookupTableData", "GreenPaletteColorLookupTableData",
+        "BluePaletteColorLookupTableData",
+    ]
+)  # fmt: skip
+
+
+class RecipeError(ValueError):
+    """The recipe file is malformed; the message says where."""
+
+
+def parse_tag(text: str | int) -> int:
+    """A tag from '(0010,0010)', '00100010', '0x00100010' or a keyword such as 'PatientName'."""
+    if isinstance(text, int):
+        return text
+    raw = text.strip()
+    cleaned = raw.strip("()").replace(",", "").replace(" ", "")
+    if cleaned.lower().startswith("0x"):
+        cleaned = cleaned[2:]
+    if len(cleaned) == 8:
+        try:
+            return int(cleaned, 16)
+        except ValueError:
+            pass
+    tag = tag_for_keyword(raw)
+    if tag is None:
+        raise RecipeError(f"not a tag or keyword: {text!r}")
+    return tag
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that decides the output. Same config and input give the same bytes."""
+
+    key: bytes
+    options: tuple[str, ...] = ()
+    subjects: dict[str, subjects.Subject] | None = None
+    overrides: dict[int, str] = field(default_factory=dict)
+    safe_private: frozenset[tuple[int, str, int]] = frozenset()
+    allow_list: frozenset[int] | None = None
+    recipe_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", profile.check_options(list(self.options)))
+        for tag, action in self.overrides.items():
+            if action not in VALID_ACTIONS:
+                raise RecipeError(f"override for {tag:08X}: {action!r} is not an action")
+
+    def has(self, option: str) -> bool:
+        return option in self.options
+
+    def allowed(self, tag: int) -> bool:
+        return self.allow_list is None or tag in self.allow_list or tag in ALLOW_ALWAYS
+
+
+def load_recipe(path: str | Path) -> dict:
+    """Read a YAML or TOML recipe into plain data, checking its keys."""
+    path = Path(path)
+    text = path.read_text()
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise RecipeError(f"{path}: {exc}") from None
+    data = data or {}
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: a recipe is a mapping of options, overrides, …")
+    unknown = set(data) - {"options", "overrides", "safe_private", "allow_list", "description"}
+    if unknown:
+        raise RecipeError(f"{path}: unknown recipe key(s): {', '.join(sorted(unknown))}")
+    data["_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    return data
+
+
+def build(
+    key_file: str | Path,
+    options: list[str] | tuple[str, ...] = (),
+    subject_map: str | Path | None = None,
+    recipe: str | Path | None = None,
+) -> Config:
+    """A Config from the command line's pieces: options add to the recipe's options."""
+    data = load_recipe(recipe) if recipe else {}
+    overrides = {}
+    for name, action in (data.get("overrides") or {}).items():
+        overrides[parse_tag(name)] = str(action).upper()
+    safe = set()
+    for entry in data.get("safe_private") or []:
+        try:
+            safe.add((int(entry["group"]), str(entry["creator"]).strip(), int(entry["element"])))
+        except (KeyError, TypeError, ValueError):
+            raise RecipeError(
+                f"safe_private entry {entry!r} needs group, creator, element"
+            ) from None
+    allow = data.get("allow_list")
+    return Config(
+        key=keys.load_key(key_file),
+        options=tuple(list(data.get("options") or []) + list(options)),
+        subjects=subjects.load(subject_map) if subject_map else None,
+        overrides=overrides,
+        safe_private=frozenset(safe),
+        allow_list=frozenset(parse_tag(a) for a in allow) if allow is not None else None,
+        recipe_sha256=data.get("_sha256"),
+    )

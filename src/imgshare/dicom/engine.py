@@ -1,0 +1,459 @@
+"""Plan and apply PS3.15 Annex E to one dataset: every element, at every depth.
+
+Why one walker for both: ``imgshare inspect`` shows the plan and ``imgshare deidentify``
+applies it; if they were two pieces of code they could disagree. The walker decides an
+action for each element from the table (through the options, the recipe's overrides, the
+allow-list and the attribute's Type in the IOD), records the decision with its reason, and,
+unless it is only planning, carries it out. Decisions never hold the original values.
+
+The rules, in order, for an element at any depth:
+
+1. Group lengths (gggg,0000) go: they are deprecated and would be wrong after editing.
+2. Private elements (odd groups) go, unless Retain Safe Private is chosen and the element is
+   on the recipe's safe list, matched by its private creator. A private creator element is
+   kept only while an element of its block is kept.
+3. A recipe override decides, if there is one.
+4. In allow-list mode, top-level attributes not on the list go.
+5. Attributes in Table E.1-1 get the table's action for the chosen options; a compound action
+   is resolved by the attribute's Type in the IOD. Overlay groups (60xx) follow Overlay Data.
+6. Attributes not in the table are kept (the table is the standard's list of attributes that
+   can identify), with three safeguards: an element whose VR is still unknown (UN) goes,
+   since it cannot be checked; a UID that is not a registered DICOM UID is replaced, since
+   it can only name an instance; and inside a sequence that the table says to replace (D)
+   or clean (C), text, dates and UIDs are replaced or cleaned too, while codes and numbers
+   are kept, so that structure survives and content does not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydicom import Dataset, Sequence
+from pydicom.charset import python_encoding
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement
+from pydicom.multival import MultiValue
+from pydicom.tag import BaseTag
+from pydicom.uid import UID_dictionary
+
+from imgshare import __version__, profile
+from imgshare.dicom import dates, hooks, keys
+from imgshare.dicom.config import Config
+from imgshare.dicom.text import Cleaner, date_variants, name_tokens
+
+MAX_DEPTH = 32
+DUMMY_TEXT = "DEIDENTIFIED"
+DUMMY = {
+    "AE": DUMMY_TEXT, "AS": "000D", "CS": DUMMY_TEXT, "DA": "19000101", "DS": "0",
+    "DT": "19000101000000", "IS": "0", "LO": DUMMY_TEXT, "LT": DUMMY_TEXT, "PN": DUMMY_TEXT,
+    "SH": DUMMY_TEXT, "ST": DUMMY_TEXT, "TM": "000000", "UC": DUMMY_TEXT, "UT": DUMMY_TEXT,
+    "UR": "", "FL": 0.0, "FD": 0.0, "SL": 0, "SS": 0, "SV": 0, "UL": 0, "US": 0, "UV": 0,
+    "AT": 0, "OB": b"", "OD": b"", "OF": b"", "OL": b"", "OV": b"", "OW": b"", "UN": b"",
+}  # fmt: skip
+TEXT_VRS = {"AE", "LO", "LT", "PN", "SH", "ST", "UC", "UT", "UR", "AS"}
+DATE_VRS = {"DA", "DT", "TM"}
+#: Attributes of coded entries, kept inside replaced or cleaned sequences.
+CODE_KEYWORDS = {
+    "CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning",
+    "LongCodeValue", "URNCodeValue", "ContextIdentifier", "ContextUID", "MappingResource",
+    "ContextGroupVersion", "ContextGroupExtensionFlag", "ValueType", "RelationshipType",
+    "ContinuityOfContent", "TemplateIdentifier", "MeasurementUnitsCodeSequence",
+    "ConceptNameCodeSequence", "ConceptCodeSequence", "NumericValue", "FloatingPointValue",
+    "ReferencedSOPClassUID", "GraphicType", "GraphicData", "NumberOfGraphicPoints",
+    "GraphicAnnotationUnits", "BoundingBoxAnnotationUnits", "AnchorPointAnnotationUnits",
+    "GraphicLayer",
+}  # fmt: skip
+IDENTITY = {0x00100020, 0x00100010, 0x00120040}  # Patient ID, Patient's Name, Subject ID
+OVERLAY_DATA = 0x60003000
+
+
+class DeidError(Exception):
+    """A file that cannot be de-identified safely; the message is the report's reason."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happens to one element and why. Holds no value of the element."""
+
+    path: str
+    keyword: str
+    vr: str
+    action: str  # X Z D K C U, or a compound one resolved to one of those
+    reason: str
+
+
+@dataclass
+class Context:
+    """Per-dataset state: the subject, the offset and the text cleaner."""
+
+    config: Config
+    sop_class: str | None
+    subject_id: str
+    offset: int
+    dataset: Dataset
+    decisions: list[Decision] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    _cleaner: Cleaner | None = None
+
+    @property
+    def cleaner(self) -> Cleaner:
+        if self._cleaner is None:
+            self._cleaner = Cleaner(identifying_values(self.dataset))
+        return self._cleaner
+
+
+def _tag_text(tag: int) -> str:
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+
+
+def subject_for(ds: Dataset, config: Config) -> tuple[str, int]:
+    """The released subject ID and date offset for a dataset's patient."""
+    patient_id = str(ds.get("PatientID", "") or "").strip()
+    if config.subjects is not None:
+        subject = config.subjects.get(patient_id)
+        if subject is None:
+            raise DeidError("patient is not in the subject map (its ID is not printed)")
+        return subject.subject_id, subject.date_offset_days
+    return keys.pseudonym(config.key, patient_id), keys.date_offset(config.key, patient_id)
+
+
+def identifying_values(ds: Dataset) -> set[str]:
+    """Values in a dataset that identify, to be searched for in its free text.
+
+    Taken from attributes that Table E.1-1 lists and that are not themselves descriptions:
+    names (every component), IDs and other short strings, and dates in common spellings.
+    """
+    values: set[str] = set()
+
+    def visit(item: Dataset, depth: int) -> None:
+        for elem in item:
+            if elem.VR == "SQ":
+                if depth < MAX_DEPTH:
+                    for sub in elem.value:
+                        visit(sub, depth + 1)
+                continue
+            row = profile.row_for(int(elem.tag)) if not elem.tag.is_private else None
+            if row is None or row.basic == "K" or "clean-descriptors" in row.options:
+                continue
+            for value in elem.value if elem.VM > 1 else [elem.value]:
+                if value is None or value == "":
+                    continue
+                text = str(value).strip()
+                if elem.VR == "PN":
+                    values.update(name_tokens(text))
+                elif elem.VR in ("DA", "DT"):
+                    values.update(date_variants(text))
+                elif elem.VR in ("LO", "SH", "CS", "UC", "AE"):
+                    values.add(text)
+                    if elem.VR in ("LO", "SH"):
+                        values.update(w for w in text.replace("^", " ").split() if len(w) >= 4)
+
+    visit(ds, 0)
+    return values
+
+
+def check_character_set(ds: Dataset) -> None:
+    """Refuse text whose encoding is unknown: it cannot be checked for identifiers."""
+    charset = ds.get("SpecificCharacterSet")
+    if charset is None:
+        return
+    names = charset if isinstance(charset, list | tuple | MultiValue) else [charset]
+    for name in names:
+        name = str(name).strip()
+        if name and name not in python_encoding:
+            raise DeidError(f"unknown Specific Character Set {name!r}: text cannot be checked")
+
+
+def plan(ds: Dataset, config: Config) -> Context:
+    """The decisions for a dataset, without changing it."""
+    return _run(ds, config, apply=False)
+
+
+def apply(ds: Dataset, config: Config) -> Context:
+    """De-identify a dataset in place and return the decisions taken."""
+    return _run(ds, config, apply=True)
+
+
+def _run(ds: Dataset, config: Config, apply: bool) -> Context:
+    missing = hooks.missing(config.options)
+    if missing:
+        raise DeidError(f"option(s) {', '.join(missing)} need the pixel module, not installed")
+    check_character_set(ds)
+    sop_class = str(ds.get("SOPClassUID", "") or "") or None
+    subject_id, offset = subject_for(ds, config)
+    ctx = Context(config, sop_class, subject_id, offset, ds)
+    if config.options or "C" in config.overrides.values():
+        # Gather the values to search for before the walk changes any of them.
+        ctx._cleaner = Cleaner(identifying_values(ds))
+    _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
+    if apply:
+        for option in config.options:
+            if option in hooks.PIXEL_HOOKS:
+                ctx.notes.extend(hooks.PIXEL_HOOKS[option](ds, ctx))
+        _finalise(ds, ctx)
+    return ctx
+
+
+def _decide(
+    ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
+) -> tuple[str, str]:
+    """The action for one element and the reason for it."""
+    cfg = ctx.config
+    group, element = tag >> 16, tag & 0xFFFF
+    if element == 0x0000:
+        return "X", "group length"
+    if group % 2 == 1:
+        if 0x0010 <= element <= 0x00FF:
+            return "K?", "private creator (kept only with a kept element of its block)"
+        creator_tag = (group << 16) | (element >> 8)
+        creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
+        if cfg.has("retain-safe-private") and (group, creator, element & 0xFF) in cfg.safe_private:
+            return "K", f"safe private attribute of {creator!r} (Retain Safe Private)"
+        return "X", "private attribute (Table E.1-1, private row)"
+    if int(tag) in cfg.overrides:
+        return cfg.overrides[int(tag)], "recipe override"
+    if depth == 0 and not cfg.allowed(int(tag)):
+        return "X", "not on the allow-list"
+    lookup = OVERLAY_DATA if (group & 0xFF00) == 0x6000 else int(tag)
+    row = profile.row_for(lookup)
+    if row is not None:
+        action = profile.action_for(row, cfg.options)
+        resolved = profile.resolve_compound(action, int(tag), ctx.sop_class if depth == 0 else None)
+        graphics = resolved == "C" and (group & 0xFF00) in (0x6000, 0x5000)
+        if graphics and "clean-graphics" not in hooks.PIXEL_HOOKS:
+            return "X", "Clean Graphics: overlay/curve cannot be checked without the pixel module"
+        why = f"Table E.1-1: {row.name}"
+        if resolved != action:
+            why += f" ({action} resolved by Type in the IOD)"
+        elif action != row.basic:
+            why += " (changed by an option)"
+        return resolved, why
+    if vr == "UN":
+        return "X", "value representation unknown (UN): cannot be checked"
+    keyword = keyword_for_tag(tag) or ""
+    if vr == "UI" and not cfg.has("retain-uids") and not _registered_uid(ds, tag, keyword):
+        return "U", "not in the table, but an instance UID"
+    in_replaced = mode is not None and vr != "SQ" and keyword not in CODE_KEYWORDS
+    if in_replaced and (vr in TEXT_VRS or vr in DATE_VRS):
+        return ("D" if mode == "D" else "C"), f"inside a sequence to {_MODE[mode]}"
+    return "K", "not in Table E.1-1"
+
+
+_MODE = {"D": "replace (D)", "C": "clean (C)"}
+
+
+def _registered_uid(ds: Dataset, tag: BaseTag, keyword: str) -> bool:
+    if keyword.endswith(("ClassUID", "TransferSyntaxUID", "CodingSchemeUID", "ContextUID")):
+        return True
+    value = ds[tag].value
+    values = value if isinstance(value, list | tuple | MultiValue) else [value]
+    return all(str(v).strip() in UID_dictionary for v in values if v)
+
+
+def _walk(
+    ds: Dataset, ctx: Context, apply: bool, depth: int, prefix: str, mode: str | None
+) -> None:
+    if depth > MAX_DEPTH:
+        raise DeidError(f"sequences nested deeper than {MAX_DEPTH} levels")
+    kept_blocks: set[tuple[int, int]] = set()
+    creators: list[BaseTag] = []
+    for tag in list(ds.keys()):
+        raw = ds.get_item(tag)
+        vr = raw.VR or "UN"
+        if vr == "UN" and not tag.is_private:
+            vr = _dictionary_vr(tag)
+        try:
+            action, reason = _decide(ds, tag, vr, ctx, depth, mode)
+        except DeidError:
+            raise
+        except Exception as exc:  # a value pydicom cannot parse
+            raise DeidError(f"cannot read element {_tag_text(tag)}: {_first_line(exc)}") from None
+        if action == "K?":
+            creators.append(tag)
+            continue
+        path = f"{prefix}{_tag_text(tag)}"
+        keyword = keyword_for_tag(tag) or ("(private)" if tag.is_private else "")
+        ctx.decisions.append(Decision(path, keyword, vr, action, reason))
+        if tag.is_private and action != "X":
+            kept_blocks.add((tag >> 16, (tag & 0xFFFF) >> 8))
+        try:
+            _act(ds, tag, vr, action, ctx, apply, depth, path, mode)
+        except DeidError:
+            raise
+        except Exception as exc:
+            raise DeidError(f"cannot process element {path}: {_first_line(exc)}") from None
+    for tag in creators:
+        keep = (tag >> 16, tag & 0xFF) in kept_blocks
+        path = f"{prefix}{_tag_text(tag)}"
+        ctx.decisions.append(
+            Decision(path, "(private creator)", "LO", "K" if keep else "X", "private creator")
+        )
+        if apply and not keep:
+            del ds[tag]
+
+
+def _dictionary_vr(tag: BaseTag) -> str:
+    """The VR of a standard tag stored as UN, from the data dictionary (UN if unknown)."""
+    try:
+        vr = dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+    return vr if vr in DUMMY or vr == "SQ" else "UN"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _act(
+    ds: Dataset,
+    tag: BaseTag,
+    vr: str,
+    action: str,
+    ctx: Context,
+    apply: bool,
+    depth: int,
+    path: str,
+    mode: str | None,
+) -> None:
+    if action == "X":
+        if apply:
+            del ds[tag]
+        return
+    if depth == 0 and int(tag) in IDENTITY and action != "K":
+        if apply:
+            ds[tag].value = ctx.subject_id
+        return
+    if vr != "SQ" and (action == "K" or not apply):
+        return  # kept elements stay raw: they are written back byte for byte, and fast
+    elem = ds[tag]
+    if elem.VR == "SQ":
+        if action == "Z":
+            if apply:
+                elem.value = Sequence()
+            return
+        sub_mode = {"D": "D", "C": "C"}.get(action, mode)
+        for i, item in enumerate(elem.value):
+            _walk(item, ctx, apply, depth + 1, f"{path}[{i}].", sub_mode)
+        return
+    if not apply:
+        return
+    if action == "K":
+        return
+    if action == "Z":
+        elem.value = "" if elem.VR not in DUMMY or isinstance(DUMMY[elem.VR], str) else None
+    elif action == "D":
+        _dummy(elem, ctx)
+    elif action == "U":
+        _replace_uid(elem, ctx)
+    elif action == "C":
+        _clean(ds, elem, ctx)
+    else:
+        raise DeidError(f"unknown action {action!r} for {path}")
+
+
+def _dummy(elem: DataElement, ctx: Context) -> None:
+    if elem.VR == "UI":
+        _replace_uid(elem, ctx)
+    else:
+        elem.value = DUMMY.get(elem.VR, "")
+
+
+def _replace_uid(elem: DataElement, ctx: Context) -> None:
+    if elem.VR != "UI" or elem.value in (None, ""):
+        if elem.VR != "UI":
+            elem.value = DUMMY.get(elem.VR, "")
+        return
+    if elem.VM > 1:
+        elem.value = [keys.uid(ctx.config.key, str(v)) for v in elem.value]
+    else:
+        elem.value = keys.uid(ctx.config.key, str(elem.value))
+
+
+def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
+    """C: keep the information, without what identifies."""
+    vr = elem.VR
+    if elem.value in (None, ""):
+        return
+    if vr in DATE_VRS:
+        if ctx.config.has("retain-long-full-dates"):
+            return
+        if vr == "TM":
+            return  # whole-day shifts keep the time of day
+        shift = dates.shift_da if vr == "DA" else dates.shift_dt
+        values = list(elem.value) if elem.VM > 1 else [elem.value]
+        shifted = [shift(str(v), ctx.offset) for v in values]
+        if any(s is None for s in shifted):
+            elem.value = ""
+            ctx.notes.append(f"{elem.tag}: a date could not be shifted with confidence; emptied")
+        else:
+            elem.value = shifted if elem.VM > 1 else shifted[0]
+        return
+    if vr == "PN":
+        elem.value = DUMMY_TEXT
+        return
+    if vr == "UI":
+        _replace_uid(elem, ctx)
+        return
+    if vr in TEXT_VRS or vr == "CS":
+        values = list(elem.value) if elem.VM > 1 else [elem.value]
+        cleaned = [ctx.cleaner.clean(str(v)) for v in values]
+        if any(c is None for c in cleaned):
+            elem.value = ""
+            ctx.notes.append(f"{elem.tag}: text could not be cleaned with confidence; emptied")
+        else:
+            elem.value = cleaned if elem.VM > 1 else cleaned[0]
+        return
+    if (elem.tag >> 16) & 0xFF00 in (0x6000, 0x5000):
+        # Overlay or curve data under Clean Graphics: without the pixel module the bitmap
+        # cannot be checked for text, so it is removed rather than kept unchecked.
+        del ds[elem.tag]
+        ctx.notes.append(f"{elem.tag}: graphics cannot be cleaned without pixel checks; removed")
+        return
+    # binary or numeric values that the table says to clean: nothing textual to remove
+
+
+def _finalise(ds: Dataset, ctx: Context) -> None:
+    """Record what was done, as PS3.15 E.1.1 and PS3.3 ask, and rebuild the file meta."""
+    cfg = ctx.config
+    # Overlay groups whose data went are removed whole, so no orphan overlay attributes stay.
+    tags = list(ds.keys())
+    groups_with_data = {
+        t >> 16 for t in tags if (t >> 16) & 0xFF00 == 0x6000 and t & 0xFFFF == 0x3000
+    }
+    for tag in [t for t in tags if (t >> 16) & 0xFF00 == 0x6000]:
+        if tag >> 16 not in groups_with_data:
+            del ds[tag]
+    ds.PatientIdentityRemoved = "YES"
+    ds.DeidentificationMethod = f"imgshare {__version__}; DICOM PS3.15 E.1-1 (2024e)"
+    codes = Sequence()
+    for option in [profile.BASIC, *(profile.OPTIONS[o] for o in cfg.options)]:
+        item = Dataset()
+        item.CodeValue = option.code
+        item.CodingSchemeDesignator = "DCM"
+        item.CodeMeaning = option.name
+        codes.append(item)
+    ds.DeidentificationMethodCodeSequence = codes
+    if cfg.has("retain-long-full-dates"):
+        ds.LongitudinalTemporalInformationModified = "UNMODIFIED"
+    elif cfg.has("retain-long-modified-dates"):
+        ds.LongitudinalTemporalInformationModified = "MODIFIED"
+    else:
+        ds.LongitudinalTemporalInformationModified = "REMOVED"
+    ds.preamble = b"\x00" * 128
+
+
+def summary(ctx: Context) -> dict[str, Any]:
+    """Counts of actions and the tags per action, for the report (no values)."""
+    counts = Counter(d.action for d in ctx.decisions)
+    tags: dict[str, list[str]] = {}
+    for d in ctx.decisions:
+        if d.action != "K":
+            tags.setdefault(d.action, []).append(d.path)
+    return {"actions": dict(sorted(counts.items())), "tags": tags}
+
+
+__all__ = ["Decision", "Context", "DeidError", "plan", "apply", "summary"]

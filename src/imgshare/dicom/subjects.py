@@ -1,0 +1,60 @@
+"""The subject map: the clinical data's pseudonyms and date offsets, applied to the images.
+
+Why: a request for images arrives with clinical datasets that were already de-identified
+with their own subject IDs and per-subject date shifts. The released images must use
+exactly those, or the measurements in the tumour domains no longer point at the right
+images. The map is a CSV file with the columns ``original_id``, ``subject_id`` and
+``date_offset_days`` (an integer, added to every date of that subject).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+COLUMNS = ("original_id", "subject_id", "date_offset_days")
+
+
+@dataclass(frozen=True)
+class Subject:
+    subject_id: str
+    date_offset_days: int
+
+
+class SubjectMapError(ValueError):
+    """The subject map is malformed; the message names the line."""
+
+
+def load(path: str | Path) -> dict[str, Subject]:
+    """Read and validate a subject map. Original and released IDs must each be unique."""
+    path = Path(path)
+    try:
+        fh = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise SubjectMapError(f"cannot read subject map {path}: {exc.strerror}") from None
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SubjectMapError(f"{path}: missing column(s) {', '.join(missing)}")
+        subjects: dict[str, Subject] = {}
+        released: set[str] = set()
+        for line, row in enumerate(reader, start=2):
+            original = (row["original_id"] or "").strip()
+            subject = (row["subject_id"] or "").strip()
+            if not original or not subject:
+                raise SubjectMapError(f"{path}:{line}: empty original_id or subject_id")
+            try:
+                offset = int((row["date_offset_days"] or "").strip())
+            except ValueError:
+                raise SubjectMapError(
+                    f"{path}:{line}: date_offset_days is not a whole number"
+                ) from None
+            if original in subjects:
+                raise SubjectMapError(f"{path}:{line}: original_id listed twice")
+            if subject in released:
+                raise SubjectMapError(f"{path}:{line}: subject_id listed twice")
+            subjects[original] = Subject(subject, offset)
+            released.add(subject)
+    return subjects

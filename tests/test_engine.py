@@ -1,0 +1,254 @@
+"""The DICOM engine: every action, option, sequence, private tag, overlay, UID and date rule."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from dicom_helpers import ct
+from pydicom import Dataset, Sequence
+from pydicom.uid import generate_uid
+
+from imgshare.dicom import engine, keys
+from imgshare.dicom.config import Config
+from imgshare.dicom.subjects import Subject
+
+KEY = b"k" * 32
+
+
+def run(ds: Dataset, *options: str, **kw) -> tuple[Dataset, engine.Context]:
+    out = copy.deepcopy(ds)
+    ctx = engine.apply(out, Config(key=KEY, options=options, **kw))
+    return out, ctx
+
+
+def test_each_action_type() -> None:
+    src = ct()
+    out, ctx = run(src, "clean-descriptors")
+    assert "PatientAddress" not in out  # X
+    assert out.PatientBirthDate == ""  # Z
+    assert out.PatientName == out.PatientID  # Z with the subject's pseudonym
+    assert out.PatientID.startswith("SUBJ-") and out.PatientID != src.PatientID
+    assert out.Modality == "CT" and out.SliceThickness == src.SliceThickness  # K
+    assert out.SOPInstanceUID.startswith("2.25.")  # U
+    assert out.SOPInstanceUID == keys.uid(KEY, src.SOPInstanceUID)
+    assert "Doe" not in out.StudyDescription and "CT chest" in out.StudyDescription  # C
+    assert out.StudyDate == ""  # X/Z resolved to Z: Study Date is Type 2 in the CT IOD
+    actions = {d.action for d in ctx.decisions}
+    assert {"X", "Z", "K", "U", "C"} <= actions
+
+
+def test_dummy_values_keep_the_vr() -> None:
+    src = ct()
+    src.ContentCreatorName = "Nurse^Ratched"  # Z/D
+    src.SOPClassUID = "1.2.3.4.5.6.7"  # unknown IOD: compound actions keep it valid
+    src.ProtocolName = "Protocol of Dr Who"  # X/D -> D
+    out, _ = run(src)
+    assert out.ProtocolName == engine.DUMMY_TEXT
+    assert out.DeviceSerialNumber == engine.DUMMY_TEXT  # X/Z/D -> D
+
+
+def test_deidentification_is_recorded() -> None:
+    out, _ = run(ct(), "retain-long-modified-dates", "clean-descriptors")
+    assert out.PatientIdentityRemoved == "YES"
+    assert "imgshare" in out.DeidentificationMethod
+    codes = [item.CodeValue for item in out.DeidentificationMethodCodeSequence]
+    assert codes == ["113100", "113105", "113107"]
+    assert out.LongitudinalTemporalInformationModified == "MODIFIED"
+    assert run(ct())[0].LongitudinalTemporalInformationModified == "REMOVED"
+    full, _ = run(ct(), "retain-long-full-dates")
+    assert full.LongitudinalTemporalInformationModified == "UNMODIFIED"
+
+
+@pytest.mark.parametrize(
+    ("option", "keyword", "kept"),
+    [
+        ("retain-patient-characteristics", "PatientSex", True),
+        ("retain-patient-characteristics", "PatientWeight", True),
+        ("retain-device-identity", "DeviceSerialNumber", True),
+        ("retain-device-identity", "StationName", True),
+        ("retain-institution-identity", "InstitutionName", True),
+        ("retain-long-full-dates", "StudyDate", True),
+        ("retain-uids", "StudyInstanceUID", True),
+    ],
+)
+def test_retain_options_keep_their_attributes(option: str, keyword: str, kept: bool) -> None:
+    src = ct()
+    without, _ = run(src)
+    with_option, _ = run(src, option)
+    assert (keyword in with_option and with_option[keyword].value == src[keyword].value) == kept
+    assert keyword not in without or without[keyword].value != src[keyword].value
+
+
+def test_modified_dates_keep_intervals_and_use_the_offset() -> None:
+    first = ct(study_date="20200315")
+    later = ct(study_date="20200915")
+    a, ctx = run(first, "retain-long-modified-dates")
+    b, _ = run(later, "retain-long-modified-dates")
+    assert ctx.offset == keys.date_offset(KEY, "PAT-001")
+    import datetime as dt
+
+    def day(v: str) -> dt.date:
+        return dt.datetime.strptime(v, "%Y%m%d").date()
+
+    assert (day(b.StudyDate) - day(a.StudyDate)).days == 184
+    assert (day(first.StudyDate) - day(a.StudyDate)).days == -ctx.offset
+    assert a.StudyTime == "101530"  # whole-day shift keeps the time of day
+
+
+def test_subject_map_is_applied_exactly() -> None:
+    subjects = {"PAT-001": Subject("TRIAL-0042", -100)}
+    out, ctx = run(ct(), "retain-long-modified-dates", subjects=subjects)
+    assert out.PatientID == out.PatientName == "TRIAL-0042"
+    assert out.StudyDate == "20191206"  # 2020-03-15 minus 100 days
+    with pytest.raises(engine.DeidError, match="not in the subject map"):
+        run(ct(patient_id="OTHER"), subjects=subjects)
+
+
+def test_key_changes_everything_derived() -> None:
+    src = ct()
+    a = copy.deepcopy(src)
+    b = copy.deepcopy(src)
+    engine.apply(a, Config(key=KEY))
+    engine.apply(b, Config(key=b"z" * 32))
+    assert a.SOPInstanceUID != b.SOPInstanceUID and a.PatientID != b.PatientID
+
+
+def test_nested_sequences_are_walked() -> None:
+    src = ct()
+    kept = Dataset()  # a sequence the table does not list holds identifiers deep inside
+    inner = Dataset()
+    inner.PatientName = "Doe^Jane"
+    inner.ReferencedSOPInstanceUID = "1.2.3.4.5"
+    kept.ReferencedSeriesSequence = Sequence([inner])
+    src.ReferencedInstanceSequence = Sequence([kept])
+    out, _ = run(src)
+    deep = out.ReferencedInstanceSequence[0].ReferencedSeriesSequence[0]
+    assert deep.PatientName != "Doe^Jane"
+    assert deep.ReferencedSOPInstanceUID == keys.uid(KEY, "1.2.3.4.5")
+    assert "RequestAttributesSequence" not in out  # X in the table
+
+
+def test_references_stay_consistent_across_files() -> None:
+    target = ct()
+    pointer = ct()  # references as a SEG or RTSTRUCT holds them (sequences the table keeps)
+    instance = Dataset()
+    instance.ReferencedSOPClassUID = target.SOPClassUID
+    instance.ReferencedSOPInstanceUID = target.SOPInstanceUID
+    series = Dataset()
+    series.SeriesInstanceUID = target.SeriesInstanceUID
+    series.ReferencedInstanceSequence = Sequence([instance])
+    pointer.ReferencedSeriesSequence = Sequence([series])
+    out_target, _ = run(target)
+    out_pointer, _ = run(pointer, "clean-descriptors")
+    ref = out_pointer.ReferencedSeriesSequence[0]
+    assert ref.SeriesInstanceUID == out_target.SeriesInstanceUID
+    assert ref.ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == out_target.SOPInstanceUID
+    # Referenced Image Sequence is X/Z/U*: Type 3 in the CT IOD, so it goes
+    assert "ReferencedImageSequence" not in out_pointer
+
+
+def test_private_elements_removed_unless_safe() -> None:
+    src = ct()
+    block = src.private_block(0x0019, "ACME_RESEARCH_1", create=True)
+    block.add_new(0x10, "LO", "safe value")
+    block.add_new(0x11, "LO", "Doe^Jane")
+    other = src.private_block(0x0021, "OTHER_VENDOR", create=True)
+    other.add_new(0x10, "LO", "ignored")
+    safe = frozenset({(0x0019, "ACME_RESEARCH_1", 0x10)})
+    plain, _ = run(src)
+    assert not any(e.tag.is_private for e in plain)
+    kept, _ = run(src, "retain-safe-private", safe_private=safe)
+    private = {int(e.tag): e.value for e in kept if e.tag.is_private}
+    assert private == {0x00190010: "ACME_RESEARCH_1", 0x00191010: "safe value"}
+    # the list alone does nothing without the option
+    listed_only, _ = run(src, safe_private=safe)
+    assert not any(e.tag.is_private for e in listed_only)
+
+
+def test_overlays_and_curves_are_removed() -> None:
+    src = ct()
+    src.add_new(0x60000010, "US", 4)
+    src.add_new(0x60000011, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    src.add_new(0x60004000, "LT", "Doe")
+    src.add_new(0x50000005, "US", 1)
+    for options in [(), ("clean-graphics",)]:
+        out, _ = run(src, *options)
+        assert not [e.tag for e in out if e.tag >> 24 in (0x60, 0x50)], options
+
+
+def test_unknown_vr_and_unregistered_uids() -> None:
+    src = ct()
+    src.add_new(0x00091001, "UN", b"secret")  # private UN: removed
+    src.add_new(0x0040A124, "UI", "1.2.3.999")  # UID: U from the table
+    src.add_new(0x00081150, "UI", "1.2.840.10008.5.1.4.1.1.2")  # class UID: kept
+    out, _ = run(src)
+    assert 0x00091001 not in out
+    assert out[0x0040A124].value == keys.uid(KEY, "1.2.3.999")
+    assert out[0x00081150].value == "1.2.840.10008.5.1.4.1.1.2"
+
+
+def test_structured_content_cleaned_or_replaced() -> None:
+    src = ct()
+    text = Dataset()
+    text.ValueType = "TEXT"
+    text.TextValue = "Seen by Doe, Jane on 15/03/2020"
+    name = Dataset()
+    name.ValueType = "PNAME"
+    name.PersonName = "Doe^Jane"
+    date = Dataset()
+    date.ValueType = "DATE"
+    date.Date = "20200315"
+    src.ContentSequence = Sequence([text, name, date])
+    cleaned, ctx = run(src, "clean-structured-content", "retain-long-modified-dates")
+    items = cleaned.ContentSequence
+    assert items[0].TextValue.startswith("Seen by") and "Doe" not in items[0].TextValue
+    assert items[1].PersonName != "Doe^Jane" and items[0].ValueType == "TEXT"
+    assert items[2].Date != "20200315" and items[2].Date != ""
+    replaced, _ = run(src)
+    assert replaced.ContentSequence[0].TextValue == engine.DUMMY_TEXT
+    assert replaced.ContentSequence[0].ValueType == "TEXT"  # codes and structure stay
+
+
+def test_allow_list_mode() -> None:
+    src = ct()
+    out, _ = run(src, allow_list=frozenset({0x00180050}))  # SliceThickness
+    assert "SliceThickness" in out and "KVP" not in out and "BodyPartExamined" not in out
+    assert "PixelData" in out and "Rows" in out  # always kept: a valid image
+
+
+def test_overrides() -> None:
+    out, _ = run(ct(), overrides={0x00180015: "X", 0x0008103E: "K"})
+    assert "BodyPartExamined" not in out and out.SeriesDescription == "Axial 1.25mm"
+
+
+def test_plan_does_not_change_the_dataset() -> None:
+    src = ct()
+    before = copy.deepcopy(src)
+    ctx = engine.plan(src, Config(key=KEY))
+    assert src == before and ctx.decisions
+    assert all(str(src.PatientName) not in d.reason for d in ctx.decisions)
+
+
+def test_deep_nesting_is_refused() -> None:
+    src = ct()
+    item = src
+    for _ in range(engine.MAX_DEPTH + 3):
+        child = Dataset()
+        item.ReferencedSeriesSequence = Sequence([child])
+        item = child
+    with pytest.raises(engine.DeidError, match="nested deeper"):
+        run(src)
+
+
+def test_unknown_character_set_is_refused() -> None:
+    src = ct()
+    src.SpecificCharacterSet = "ISO_IR 999"
+    with pytest.raises(engine.DeidError, match="Character Set"):
+        run(src)
+
+
+def test_uid_mapping_is_deterministic() -> None:
+    uid = generate_uid()
+    assert keys.uid(KEY, uid) == keys.uid(KEY, uid) and len(keys.uid(KEY, uid)) <= 64
