@@ -274,3 +274,19 @@ def test_loop_finds_leaks_without_deidentification(server, tmp_path, via) -> Non
     assert report.leaks, "the control must show that identifying values arrived"
     assert not report.ok
     assert {"PatientID", "StudyInstanceUID"} <= {leak["attribute"] for leak in report.leaks}
+
+
+@pytest.mark.parametrize("via", ["dimse", "dicomweb"])
+def test_loop_with_engine_leaks_nothing_and_keeps_pixels(server, tmp_path, via) -> None:
+    from imgshare.dicom import keys
+
+    src = tmp_path / "site"
+    src.mkdir()
+    for path in SERIES + [CT, samples.path("dicom/MR_small.dcm")]:
+        (src / path.name).write_bytes(path.read_bytes())
+    keys.create_key(tmp_path / "key")
+    engine = loop.engine(tmp_path / "key")
+    report = loop.round_trip(src, tmp_path / "work", server, engine, via=via)
+    assert report.leaks == []
+    assert report.sent == report.received == report.pixels_identical == 7
+    assert report.ok
