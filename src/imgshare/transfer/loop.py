@@ -97,7 +97,7 @@ def identifying_values(files: Iterable[Path]) -> tuple[dict[str, str], dict[str,
                 if len(text) >= 3:
                     values[text] = keyword
     shared = {v: k for v, k in values.items() if any(v in other for other in kept)}
-    return {v: k for v, k in values.items() if v not in kept}, shared
+    return {v: k for v, k in values.items() if v not in shared}, shared
 
 
 def find_leaks(files: Iterable[Path], values: dict[str, str]) -> list[dict[str, str]]:
