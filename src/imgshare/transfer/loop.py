@@ -79,7 +79,8 @@ def identifying_values(files: Iterable[Path]) -> tuple[dict[str, str], dict[str,
 
     Returns ``(values, shared)``. A value that the same file also holds in an attribute
     the profile keeps (an MR whose InstitutionName "TOSHIBA" is part of its Manufacturer
-    "TOSHIBA_MEC") is put in ``shared``, not searched for: finding it would say nothing about a leak.
+    "TOSHIBA_MEC") is put in ``shared``, not searched for: finding it would say nothing
+    about a leak.
     """
     values: dict[str, str] = {}
     kept: set[str] = set()
