@@ -10,6 +10,7 @@ way it can fail into an exception that says what to fix (see ``errors``).
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,15 +76,22 @@ def associate(ae, remote: Remote, **kwargs: Any):
     def keep(event) -> None:
         answers.append(event.primitive)
 
-    assoc = ae.associate(
-        remote.host,
-        remote.port,
-        ae_title=remote.aet,
-        evt_handlers=[(evt.EVT_ACSE_RECV, keep)],
-        **kwargs,
-    )
-    if assoc.is_established:
-        return assoc
+    for _attempt in range(2):  # one retry when the peer gave no answer at all (bounded)
+        answers.clear()
+        assoc = ae.associate(
+            remote.host,
+            remote.port,
+            ae_title=remote.aet,
+            evt_handlers=[(evt.EVT_ACSE_RECV, keep)],
+            **kwargs,
+        )
+        if assoc.is_established:
+            return assoc
+        if answers or assoc.is_rejected:
+            break
+        time.sleep(0.2)
+    if assoc.is_rejected and not answers and assoc.acceptor.primitive is not None:
+        answers.append(assoc.acceptor.primitive)
     where = f"{remote.aet} at {remote.host}:{remote.port}"
     if assoc.is_rejected and answers:
         rsp = answers[-1]
