@@ -22,8 +22,9 @@ def ct(
     study_date: str = "20200315",
     study_uid: str | None = None,
     sop_uid: str | None = None,
+    size: int = 4,
 ) -> Dataset:
-    """A CT slice with identifying attributes at the top level and in sequences."""
+    """A CT slice (size x size, 16-bit) with identifiers at the top level and in sequences."""
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID = CTImageStorage
@@ -57,13 +58,13 @@ def ct(
     ds.ImagePositionPatient = [-100, -100, 50]
     ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
     ds.PixelSpacing = [0.7, 0.7]
-    ds.Rows = ds.Columns = 4
+    ds.Rows = ds.Columns = size
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.BitsAllocated = ds.BitsStored = 16
     ds.HighBit = 15
     ds.PixelRepresentation = 0
-    ds.PixelData = bytes(range(32))
+    ds.PixelData = bytes(range(32)) if size == 4 else bytes(2 * size * size)
     item = Dataset()
     item.ReferencedSOPClassUID = CTImageStorage
     item.ReferencedSOPInstanceUID = generate_uid()
