@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -55,7 +56,21 @@ def find_dicomweb_plugin() -> Path | None:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing is listening on right now."""
+    """A TCP port on 127.0.0.1 that nothing is listening on right now.
+
+    Drawn below the kernel's ephemeral range (32768 and up on Linux), where the operating
+    system never hands out ports by itself: a Jupyter kernel or an outgoing connection that
+    asks for "any port" cannot take it between our check and Orthanc's start-up.
+    """
+    rng = random.Random()
+    for _ in range(200):  # bounded
+        port = rng.randrange(20000, 32700)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
