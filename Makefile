@@ -4,11 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: setup book test lab clean help
+.PHONY: setup book pdf test check lab clean help
 
 help:
 	@echo "make book   build the book into _build/html (sets everything up first)"
-	@echo "make test   run every check: lint, unit tests, notebooks, the strict book build"
+	@echo "make pdf    build the whole book as a PDF into _build/latex/book.pdf (LaTeX, offline)"
+	@echo "make test   run every check: lint, unit tests, notebooks, the strict book build, PDF, browser"
+	@echo "make check  the contributor checks alone: ruff, spelling, notebook outputs, sizes, terms"
 	@echo "make lab    open JupyterLab on notebooks/ for a training session"
 	@echo "make clean  remove build output and the execution cache"
 
@@ -19,9 +21,24 @@ book: setup
 	@set -eo pipefail; $(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-test: setup
+pdf: setup
+	@set -eo pipefail; rm -f _build/latex/book.pdf; $(BIN)/jupyter-book build . --builder pdflatex $(JB_FLAGS)
+	@test -s _build/latex/book.pdf && echo "The PDF is at $(CURDIR)/_build/latex/book.pdf"
+
+# The checks pre-commit runs (.pre-commit-config.yaml), run from the venv without network.
+check: setup
 	@set -eo pipefail; $(BIN)/ruff check . && $(BIN)/ruff format --check .
-	@$(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile
+	@$(BIN)/codespell
+	@git ls-files -z --cached --others --exclude-standard '*.ipynb' | xargs -0 -r $(BIN)/nbstripout --verify --keep-id
+	@$(BIN)/python scripts/check_sizes.py
+	@$(BIN)/python scripts/check_terms.py
+
+# The PDF and browser tests build into _build/ themselves, so they run after the parallel
+# suite, one at a time (two builds at once would share _build/html and the execution cache).
+LAST := tests/test_pdf.py tests/test_browser.py
+test: setup check
+	@$(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile $(LAST:%=--ignore=%)
+	@$(BIN)/python -m pytest $(LAST)
 
 lab: setup
 	@$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -5,3 +5,7 @@ notebooks, tests and benchmarks all call it, so the guidance on the page is test
 """
 
 __version__ = "0.1.0"
+
+from imgshare import _display  # noqa: E402
+
+_display.register()  # pandas Stylers get a plain-text form in notebooks (for the PDF)
