@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="De-identify SRC (a file or a folder, recursively) into DST. SRC is never "
         "modified; each output is written atomically; names carry no identifiers.",
     )
-    d.add_argument("src", type=Path, metavar="SRC")
-    d.add_argument("dst", type=Path, metavar="DST")
+    d.add_argument("src", metavar="SRC", help="a file or folder, or an fsspec URL")
+    d.add_argument("dst", metavar="DST", help="a folder, or an fsspec URL")
     d.add_argument(
         "--option",
         action="append",
@@ -93,16 +93,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _deidentify(args: argparse.Namespace) -> int:
-    from imgshare import batch
+    from imgshare import remote
     from imgshare.dicom import config
 
     cfg = config.build(args.key_file, args.option, args.subjects, args.recipe)
-    rep = batch.run(
+    rep = remote.run(
         args.src,
         args.dst,
         cfg,
-        args.workers,
-        args.report,
+        workers=args.workers,
+        report=args.report,
         progress=not args.no_progress,
         durable=args.durable,
         scheduler=args.scheduler,
