@@ -114,7 +114,9 @@ class Builder:
     def ident(self, value: str, kind: str) -> str:
         """Register an identifying value (it must not appear in any release)."""
         value = str(value)
-        if len(value.strip()) >= 3:
+        from imgshare.verify import long_enough
+
+        if long_enough(value):
             self.identifiers.setdefault(value.strip(), kind)
         return value
 
@@ -205,7 +207,7 @@ def _register_name(b: Builder, name: str, kind: str) -> None:
     b.ident(name, kind)
     for group in name.split("="):
         for part in group.split("^"):
-            if len(part) >= 3 and part not in ("PhD", "Mrs", "Herr"):
+            if part not in ("PhD", "Mrs", "Herr"):
                 b.ident(part, kind)
 
 

@@ -69,6 +69,12 @@ CATEGORIES = {
 }
 
 
+def long_enough(value: str) -> bool:
+    """Three characters, or two outside ASCII (a Japanese family name is often two)."""
+    value = value.strip()
+    return len(value) >= MIN_NEEDLE or (len(value) >= 2 and not value.isascii())
+
+
 def mask(value: str) -> str:
     """An identifier as its first character, ``***`` and its length: safe to print."""
     value = str(value)
@@ -111,7 +117,7 @@ def _variants(value: str) -> set[bytes]:
         if codec == "iso2022_jp" and raw.endswith(b"\x1b(B"):
             raw = raw[:-3]  # the switch back to ASCII may come later, after more text
         out.add(raw.lower())
-    return {v for v in out if len(v) >= MIN_NEEDLE}
+    return {v for v in out if len(v) >= MIN_NEEDLE}  # bytes: two kanji are 4 to 8
 
 
 def _trie(words: Iterable[bytes]) -> bytes:
@@ -143,7 +149,7 @@ class Needles:
     """Identifying values and their kinds, compiled for searching bytes."""
 
     def __init__(self, pairs: dict[str, str]) -> None:
-        self.kinds = {v: k for v, k in pairs.items() if len(v.strip()) >= MIN_NEEDLE}
+        self.kinds = {v: k for v, k in pairs.items() if long_enough(v)}
         self.by_bytes: dict[bytes, str] = {}
         for value in sorted(self.kinds, key=len, reverse=True):
             for raw in _variants(value):
@@ -383,7 +389,7 @@ def needles_from_source(src: str | Path) -> dict[str, str]:
 
     def add(value: str, kind: str) -> None:
         value = value.strip()
-        if len(value) >= MIN_NEEDLE and value not in out:
+        if long_enough(value) and value not in out:
             out[value] = kind
 
     for path, _ in walk_files(src):
@@ -458,7 +464,7 @@ def _read(path: Path) -> Any:
 def _index(path: Path, rel: str) -> dict[str, Any] | None:
     """What the consistency checks need from one DICOM file."""
     ds = _read(path)
-    if ds is None or "SOPInstanceUID" not in ds:
+    if ds is None or not any(k in ds for k in ("SOPInstanceUID", "SOPClassUID", "PixelData")):
         return None
     pixels = ds.get("PixelData")
     from imgshare.corpus import RESEARCH_CANDIDATES
@@ -471,6 +477,7 @@ def _index(path: Path, rel: str) -> dict[str, Any] | None:
         "modality": str(ds.get("Modality", "") or ""),
         "pixel_sha256": hashlib.sha256(pixels).hexdigest() if pixels else None,
         "values": {k: _plain(ds[k].value) for k in RESEARCH_CANDIDATES if k in ds},
+        "valid": "SOPInstanceUID" in ds and "SOPClassUID" in ds and "StudyInstanceUID" in ds,
         "burned_in": str(ds.get("BurnedInAnnotation", "") or "").upper() == "YES",
         "refs": list(_references(ds)),
         "targets": _targets(ds),
@@ -642,8 +649,14 @@ def verify(
                 f"pixels: {len(burned)} source file(s) declare burned-in annotation; "
                 "text in pixels needs OCR"
             )
-    checks = _checks(sources, patients, expected_refs, out_index) if sources else {}
+    dicom_files = sum(_is_dicom(p) for p, _ in files)
+    checks = _checks(sources, patients, expected_refs, out_index, dicom_files) if sources else {}
     return Result(findings, checks, not_checked, len(files), needles)
+
+
+def _is_dicom(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(132)[128:] == b"DICM"
 
 
 def _patients_from_index(index: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -712,6 +725,7 @@ def _checks(
     patients: list[dict[str, Any]],
     expected_refs: int,
     out: list[dict[str, Any]],
+    dicom_files: int = 0,
 ) -> dict[str, Check]:
     by_pixels = {s["pixel_sha256"]: s for s in sources if s["pixel_sha256"]}
     link: dict[str, dict[str, Any]] = {}
@@ -741,6 +755,9 @@ def _checks(
     c.total, c.passed = len(sources), len(linked_sources)
     if c.passed < c.total:
         c.notes.append(f"{c.total - c.passed} source file(s) missing or not recognisable")
+
+    c = checks["valid"] = Check("released files that are still DICOM instances (UIDs present)")
+    c.total, c.passed = max(dicom_files, len(out)), sum(o["valid"] for o in out)
 
     c = checks["pseudonyms"] = Check("patients with one released ID (and not shared)")
     released: dict[str, set[str]] = defaultdict(set)
