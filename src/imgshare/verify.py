@@ -693,21 +693,25 @@ def _pixel_text(
     """Burned-in text: a pixel region left byte for byte as it was is a certain leak."""
     found: list[Finding] = []
     unchecked = 0
-    for entry in key.get("pixel_text", []):
-        rows, cols, bits = entry["image"]
+    entries = key.get("pixel_text", [])
+    shapes = {tuple(e["image"]) for e in entries}
+    regions: dict[str, str] = {}  # region hash -> released file (each file read once)
+    for path, rel in files if entries else []:
+        ds = _read(path)
+        if ds is None or "PixelData" not in ds:
+            continue
+        shape = (ds.get("Rows"), ds.get("Columns"), ds.get("BitsAllocated"))
+        if shape not in shapes:
+            continue
+        for e in entries:
+            if tuple(e["image"]) == shape:
+                r0, r1 = e["rows"]
+                width = shape[1] * shape[2] // 8
+                digest = hashlib.sha256(ds.PixelData[r0 * width : r1 * width]).hexdigest()
+                regions.setdefault(digest, rel)
+    for entry in entries:
         r0, r1 = entry["rows"]
-        hit = None
-        for path, rel in files:
-            ds = _read(path)
-            if ds is None or "PixelData" not in ds:
-                continue
-            if (ds.get("Rows"), ds.get("Columns"), ds.get("BitsAllocated")) != (rows, cols, bits):
-                continue
-            bpp = bits // 8
-            region = ds.PixelData[r0 * cols * bpp : r1 * cols * bpp]
-            if hashlib.sha256(region).hexdigest() == entry["region_sha256"]:
-                hit = rel
-                break
+        hit = regions.get(entry["region_sha256"])
         if hit is not None:
             kinds = "+".join(entry.get("text_kinds", ["text"]))
             found.append(Finding(hit, f"pixels rows {r0}-{r1}", "pixels", kinds, "burned-in text"))
