@@ -50,6 +50,7 @@ STUDY_COMPONENT = "1.2.840.10008.3.1.2.3.1"
 FREE_TEXT_VRS = {"LT", "ST", "UT", "UC"}
 FREE_TEXT_HINTS = ("Description", "Comment", "History", "Protocol", "Reason", "Label", "Text")
 MIN_NEEDLE = 3
+PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 #: Where a value can hide; the scorer's table has one row per category, in this order.
 CATEGORIES = {
     "attribute": "a standard attribute at the top level (Table E.1-1 and others)",
@@ -307,7 +308,13 @@ def _scan_dicom(data: bytes, rel: str, needles: Needles) -> list[Finding]:
             datasets = [("", ds.file_meta), ("", ds)]
             for prefix, item in datasets:
                 for path, tags, vr, raw in _elements(item, prefix):
-                    for value in dict.fromkeys(v for _, v in needles.find(raw)):
+                    hits = dict.fromkeys(v for _, v in needles.find(raw))
+                    if tags[-1] in PIXEL_TAGS:
+                        # random pixel bytes match short values by chance; burned-in text is
+                        # checked by its pixel region instead
+                        placed.update(hits)
+                        hits = {v: None for v in hits if len(v.encode()) >= 8}
+                    for value in hits:
                         keyword = keyword_for_tag(tags[-1]) or ""
                         category = _category(list(tags), vr, keyword, value)
                         found.append(Finding(rel, path, category, needles.kinds[value], value))
