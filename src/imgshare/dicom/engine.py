@@ -401,6 +401,17 @@ def _replace_uid(elem: DataElement, ctx: Context) -> None:
         elem.value = keys.uid(ctx.config.key, str(elem.value))
 
 
+def _map_values(elem: DataElement, fn, ctx: Context, failure: str) -> None:
+    """Apply fn to each value; if any value cannot be handled with confidence, empty it all."""
+    values = list(elem.value) if elem.VM > 1 else [elem.value]
+    mapped = [fn(str(v)) for v in values]
+    if any(m is None for m in mapped):
+        elem.value = ""
+        ctx.notes.append(f"{elem.tag}: {failure} with confidence; emptied")
+    else:
+        elem.value = mapped if elem.VM > 1 else mapped[0]
+
+
 def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
     """C: keep the information, without what identifies."""
     vr = elem.VR
@@ -412,13 +423,7 @@ def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
         if vr == "TM":
             return  # whole-day shifts keep the time of day
         shift = dates.shift_da if vr == "DA" else dates.shift_dt
-        values = list(elem.value) if elem.VM > 1 else [elem.value]
-        shifted = [shift(str(v), ctx.offset) for v in values]
-        if any(s is None for s in shifted):
-            elem.value = ""
-            ctx.notes.append(f"{elem.tag}: a date could not be shifted with confidence; emptied")
-        else:
-            elem.value = shifted if elem.VM > 1 else shifted[0]
+        _map_values(elem, lambda v: shift(v, ctx.offset), ctx, "a date could not be shifted")
         return
     if vr == "PN":
         elem.value = DUMMY_TEXT
@@ -427,13 +432,7 @@ def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
         _replace_uid(elem, ctx)
         return
     if vr in TEXT_VRS or vr == "CS":
-        values = list(elem.value) if elem.VM > 1 else [elem.value]
-        cleaned = [ctx.cleaner.clean(str(v)) for v in values]
-        if any(c is None for c in cleaned):
-            elem.value = ""
-            ctx.notes.append(f"{elem.tag}: text could not be cleaned with confidence; emptied")
-        else:
-            elem.value = cleaned if elem.VM > 1 else cleaned[0]
+        _map_values(elem, ctx.cleaner.clean, ctx, "text could not be cleaned")
         return
     if (elem.tag >> 16) & 0xFF00 in (0x6000, 0x5000):
         if "clean-graphics" in hooks.PIXEL_HOOKS:
