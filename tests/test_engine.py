@@ -255,3 +255,19 @@ def test_unknown_character_set_is_refused() -> None:
 def test_uid_mapping_is_deterministic() -> None:
     uid = generate_uid()
     assert keys.uid(KEY, uid) == keys.uid(KEY, uid) and len(keys.uid(KEY, uid)) <= 64
+
+
+def test_decision_cache_is_keyed_by_settings_not_identity() -> None:
+    """Python reuses a freed object's id(); a cache keyed by it could hand decisions made
+    under permissive settings to strict ones. The key is the settings' content."""
+    permissive = Config(key=KEY, options=("retain-patient-characteristics",))
+    strict = Config(key=KEY, allow_list=frozenset({0x00180050}))
+    assert permissive.decision_key != strict.decision_key
+    same = Config(key=b"z" * 32, options=("retain-patient-characteristics",))
+    assert same.decision_key == permissive.decision_key
+    engine._DECISIONS.clear()
+    engine.apply(ct(), permissive)
+    assert engine._DECISIONS and all(k[0] == permissive.decision_key for k in engine._DECISIONS)
+    out = ct()
+    engine.apply(out, strict)
+    assert "KVP" not in out and "PatientWeight" not in out and out.PatientSex == ""

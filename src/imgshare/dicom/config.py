@@ -18,6 +18,7 @@ Recipe (YAML or TOML)::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -96,6 +97,20 @@ class Config:
         for tag, action in self.overrides.items():
             if action not in VALID_ACTIONS:
                 raise RecipeError(f"override for {tag:08X}: {action!r} is not an action")
+
+    @functools.cached_property
+    def decision_key(self) -> tuple:
+        """Everything in the settings that can change a per-tag decision, hashable.
+
+        Used to key the engine's decision cache: never an object's id, which Python reuses
+        once an object is gone (a stale decision from other settings could then leak).
+        """
+        return (
+            self.options,
+            tuple(sorted(self.overrides.items())),
+            tuple(sorted(self.safe_private)),
+            tuple(sorted(self.allow_list)) if self.allow_list is not None else None,
+        )
 
     def has(self, option: str) -> bool:
         return option in self.options

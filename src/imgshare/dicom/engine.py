@@ -211,7 +211,14 @@ def _decide(
     """
     if vr == "UI" or (tag >> 16) % 2 == 1:
         return _decide_uncached(ds, tag, vr, ctx, depth, mode)
-    key = (id(ctx.config), int(tag), vr, depth == 0, mode, ctx.sop_class if depth == 0 else None)
+    key = (
+        ctx.config.decision_key,
+        int(tag),
+        vr,
+        depth == 0,
+        mode,
+        ctx.sop_class if depth == 0 else None,
+    )
     found = _DECISIONS.get(key)
     if found is None:
         if len(_DECISIONS) > 100_000:
