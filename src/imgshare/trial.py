@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -342,7 +343,8 @@ class _MiniVerify:
             self.files += 1
             data = path.read_bytes().lower() + str(path.relative_to(release)).lower().encode()
             for needle in needles:
-                if needle.lower().encode() in data:
+                word = rb"(?<![a-z0-9])" + re.escape(needle.lower().encode()) + rb"(?![a-z0-9])"
+                if re.search(word, data):
                     self.findings.append(
                         {"file": str(path.relative_to(release)), "value": needle[:1] + "***"}
                     )
