@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="De-identify SRC (a file or a folder, recursively) into DST. SRC is never "
         "modified; each output is written atomically; names carry no identifiers.",
     )
-    d.add_argument("src", type=Path, metavar="SRC")
-    d.add_argument("dst", type=Path, metavar="DST")
+    d.add_argument("src", metavar="SRC", help="a file or folder, or an fsspec URL")
+    d.add_argument("dst", metavar="DST", help="a folder, or an fsspec URL")
     d.add_argument(
         "--option",
         action="append",
@@ -70,6 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("path", type=Path, metavar="KEY")
 
     sub.add_parser("samples", help="check the sample data against data/samples/MANIFEST.csv")
+
+    from imgshare import verify
+
+    v = sub.add_parser(
+        "verify",
+        help="scan a release for residual identifiers and broken references",
+        description="Scan every byte and path of DIR for identifying values taken from SRC "
+        "or an answer key; check references, pseudonyms and date intervals. Exit 0 clean, "
+        "1 identifying content found, 2 usage error. Identifiers are masked in the report.",
+    )
+    verify.build_parser(v)
     return parser
 
 
@@ -85,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             return _keygen(args)
         if args.command == "samples":
             return _samples()
+        if args.command == "verify":
+            from imgshare import verify
+
+            return verify.run(args)
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
         print(f"imgshare: error: {exc}", file=sys.stderr)
         return 2
@@ -93,16 +108,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _deidentify(args: argparse.Namespace) -> int:
-    from imgshare import batch
+    from imgshare import remote
     from imgshare.dicom import config
 
     cfg = config.build(args.key_file, args.option, args.subjects, args.recipe)
-    rep = batch.run(
+    rep = remote.run(
         args.src,
         args.dst,
         cfg,
-        args.workers,
-        args.report,
+        workers=args.workers,
+        report=args.report,
         progress=not args.no_progress,
         durable=args.durable,
         scheduler=args.scheduler,

@@ -38,7 +38,8 @@ PATTERNS = [
 ]
 #: After cleaning, text that still matches this is removed whole.
 SUSPICIOUS = re.compile(
-    r"\b(?:dr|mr|mrs|ms|miss|prof|patient|pt|name|dob|born|mrn)\b\.?\s*[:#]?\s*[A-Z][a-z]+", re.I
+    r"\b(?:dr|mr|mrs|ms|miss|prof|patient|pt|name|dob|born|mrn)\b\.?\s*[:#]?\s*(?P<name>[A-Z][a-z]+)",
+    re.I,
 )
 
 
@@ -98,10 +99,17 @@ class Cleaner:
 
     def clean(self, text: str) -> str | None:
         """The text without identifying content, or None when it cannot be made safe."""
+        original = text
         if self._values is not None:
             text = self._values.sub(REDACTED, text)
         for pattern in PATTERNS:
             text = pattern.sub(REDACTED, text)
         if SUSPICIOUS.search(text):
             return None
+        # A title can itself be a header value (the prefix "Dr" of another person's name):
+        # removing it must not hide the name that followed it, so look at the original too.
+        for match in SUSPICIOUS.finditer(original):
+            word = re.escape(match.group("name"))
+            if re.search(rf"(?<![A-Za-z0-9]){word}(?![A-Za-z0-9])", text, re.I):
+                return None
         return text
