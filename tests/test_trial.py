@@ -11,6 +11,7 @@ import yaml
 from imgshare import release_report, trial, usecases
 from imgshare.batch import deidentify_tree
 from imgshare.dicom import keys
+from imgshare.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,13 +77,13 @@ def test_consistency_catches_a_wrong_date_and_a_missing_image(released) -> None:
 
 def test_verification_finds_nothing(released) -> None:
     t, _, root, *_ = released
-    result = trial.verify_release(root / "release", t.images)
+    result = verify(root / "release", against=t.images)
     assert result.clean, result.text()
 
 
 def test_report_renders_without_identifiers(released) -> None:
     t, clinical, root, _, rep, recipe = released
-    result = trial.verify_release(root / "release", t.images)
+    result = verify(root / "release", against=t.images)
     text = release_report.render(rep.to_json(), result.to_json(), recipe, {"passed": 1, "total": 1})
     assert "Clean Descriptors Option" in text and "nothing identifying found" in text
     for value in list(t.subject_map.original_id) + list(t.clinical.dm.RFSTDTC):

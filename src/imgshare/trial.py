@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,69 +301,3 @@ def read_clinical(folder: str | Path) -> Clinical:
             for n in ("dm", "tu", "tr", "rs")
         )
     )
-
-
-def verify_release(release_dir: str | Path, source_dir: str | Path):
-    """Scan the release for the source's identifying values with ``imgshare verify``.
-
-    Why a wrapper: the worked request must end with the independent check. While the
-    ``imgshare.verify`` module is not yet installed (it comes from another branch), a small
-    stand-in searches every released byte and path for the same kinds of values.
-    """
-    try:
-        from imgshare.verify import verify
-    except ImportError:
-        return _MiniVerify(Path(release_dir), Path(source_dir))
-    return verify(release_dir, against=source_dir)
-
-
-_NEEDLE_KEYWORDS = (
-    "PatientName", "PatientID", "OtherPatientIDs", "PatientBirthDate", "PatientAddress",
-    "AccessionNumber", "InstitutionName", "ReferringPhysicianName", "StationName",
-    "DeviceSerialNumber", "StudyDate", "StudyInstanceUID", "SeriesInstanceUID",
-    "SOPInstanceUID", "FrameOfReferenceUID",
-)  # fmt: skip
-
-
-class _MiniVerify:
-    """The stand-in: values of identifying attributes in SRC, searched in DST's bytes."""
-
-    def __init__(self, release: Path, source: Path) -> None:
-        needles: set[str] = set()
-        for path in source.rglob("*.dcm"):
-            ds = pydicom.dcmread(path, stop_before_pixels=True)
-            for keyword in _NEEDLE_KEYWORDS:
-                value = str(ds.get(keyword, "") or "")
-                parts = value.split("^") if keyword.endswith("Name") else [value]
-                needles.update(p.strip() for p in parts if len(p.strip()) >= 3)
-        self.files = 0
-        self.findings: list[dict[str, str]] = []
-        for path in sorted(p for p in release.rglob("*") if p.is_file()):
-            self.files += 1
-            data = path.read_bytes().lower() + str(path.relative_to(release)).lower().encode()
-            for needle in needles:
-                word = rb"(?<![a-z0-9])" + re.escape(needle.lower().encode()) + rb"(?![a-z0-9])"
-                if re.search(word, data):
-                    self.findings.append(
-                        {"file": str(path.relative_to(release)), "value": needle[:1] + "***"}
-                    )
-        self.searched = len(needles)
-
-    @property
-    def clean(self) -> bool:
-        return not self.findings
-
-    def to_json(self) -> dict:
-        return {
-            "files": self.files,
-            "findings": self.findings,
-            "identifiers_searched": self.searched,
-            "checks": {},
-            "not_checked": [],
-            "clean": self.clean,
-        }
-
-    def text(self) -> str:
-        head = f"verify (stand-in): {self.files} file(s), {self.searched} value(s) searched"
-        found = f"FOUND {len(self.findings)}" if self.findings else "no identifying values found"
-        return f"{head}\n{found}\n"
