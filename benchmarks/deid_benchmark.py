@@ -153,7 +153,12 @@ def measure(cmd: list[str], out: Path, workdir: Path, log: Path) -> Run:
         sampler.join()
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    outputs = sum(len(files) for _, _, files in os.walk(out)) if out.exists() else 0
+    # hidden files (imgshare's run journal) are bookkeeping, not outputs
+    outputs = (
+        sum(len([f for f in files if not f.startswith(".")]) for _, _, files in os.walk(out))
+        if out.exists()
+        else 0
+    )
     leftovers = sorted(os.listdir(workdir))  # the tool ran in an empty working folder
     return Run(seconds, cpu, peak[0] / 1024, outputs, returncode, leftovers)
 
