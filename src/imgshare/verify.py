@@ -32,7 +32,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 import warnings
@@ -197,16 +196,9 @@ class Needles:
 
 def walk_files(root: str | Path) -> Iterator[tuple[Path, str]]:
     """Every regular file under ROOT in a fixed order, with its path relative to ROOT."""
-    root = Path(root)
-    if root.is_file():
-        yield root, root.name
-        return
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_file():
-                yield path, path.relative_to(root).as_posix()
+    from imgshare.batch import find_files
+
+    return find_files(Path(root))
 
 
 def scan_file(path: Path, rel: str, needles: Needles) -> list[Finding]:

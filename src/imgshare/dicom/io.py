@@ -149,10 +149,16 @@ def write_temp(ds: Dataset, folder: Path, durable: bool = False) -> Path:
                 else (ExplicitVRLittleEndian if little else "1.2.840.10008.1.2.2")
             )
     ds.file_meta = file_meta(ds, source_syntax)
+    return temp_file(folder, lambda fh: fastwrite.write(fh, ds), durable)
+
+
+def temp_file(folder: Path, write, durable: bool = False) -> Path:
+    """Call ``write(fh)`` on a new temporary file in ``folder``; remove it if that fails."""
+    folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fastwrite.write(fh, ds)
+            write(fh)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 from imgshare.dicom.config import Config
 from imgshare.dicom.engine import DeidError
-from imgshare.dicom.io import TMP_SUFFIX, NotDicom
+from imgshare.dicom.io import NotDicom, temp_file
 from imgshare.nifti import detect, header, mgh, names, sidecar, tables
 from imgshare.nifti.settings import Settings
 
@@ -112,18 +110,7 @@ def image_bytes(path: Path, settings: Settings) -> tuple[bytes, str, dict[str, A
 
 def write_temp(data: bytes, folder: Path, durable: bool = False) -> Path:
     """Write bytes to a temporary file in ``folder``; the batch renames it into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=TMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
+    return temp_file(folder, lambda fh: fh.write(data), durable)
 
 
 def process(
