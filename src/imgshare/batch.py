@@ -25,6 +25,7 @@ from imgshare import __version__, journal, nifti
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
+from imgshare.reasons import from_exception
 
 
 class UsageError(ValueError):
@@ -173,8 +174,7 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
     except MemoryError:
         result.update(status="failed", reason="file too large to process in memory")
     except Exception as exc:  # last resort: one line, no traceback, the batch goes on
-        text = str(exc).strip().splitlines()
-        result.update(status="failed", reason=f"{type(exc).__name__}: {(text or [''])[0][:200]}")
+        result.update(status="failed", reason=f"{type(exc).__name__}: {from_exception(exc)}")
     return result
 
 

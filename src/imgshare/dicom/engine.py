@@ -43,6 +43,7 @@ from imgshare import __version__, profile
 from imgshare.dicom import dates, hooks, keys
 from imgshare.dicom.config import Config
 from imgshare.dicom.text import Cleaner, date_variants, name_tokens
+from imgshare.reasons import from_exception
 
 MAX_DEPTH = 32
 DUMMY_TEXT = "DEIDENTIFIED"
@@ -304,7 +305,9 @@ def _walk(
         except DeidError:
             raise
         except Exception as exc:  # a value pydicom cannot parse
-            raise DeidError(f"cannot read element {_tag_text(tag)}: {_first_line(exc)}") from None
+            raise DeidError(
+                f"cannot read element {_tag_text(tag)}: {from_exception(exc)}"
+            ) from None
         if action == "K?":
             creators.append(tag)
             continue
@@ -318,7 +321,7 @@ def _walk(
         except DeidError:
             raise
         except Exception as exc:
-            raise DeidError(f"cannot process element {path}: {_first_line(exc)}") from None
+            raise DeidError(f"cannot process element {path}: {from_exception(exc)}") from None
     for tag in creators:
         keep = (tag >> 16, tag & 0xFF) in kept_blocks
         path = f"{prefix}{_tag_text(tag)}"
@@ -336,11 +339,6 @@ def _dictionary_vr(tag: BaseTag) -> str:
     except KeyError:
         return "UN"
     return vr if vr in DUMMY or vr == "SQ" else "UN"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _act(

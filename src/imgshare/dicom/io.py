@@ -21,6 +21,7 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
 from imgshare import __version__
 from imgshare.dicom import fastwrite
 from imgshare.dicom.engine import DeidError
+from imgshare.reasons import from_exception
 
 #: Elements larger than this are read from the file only when needed (never, if removed).
 DEFER_SIZE = 2 * 1024 * 1024
@@ -48,9 +49,9 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
         ds = _read_without_preamble(path)
         notes.append("no preamble or DICM prefix: read as a bare dataset")
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
-        raise DeidError(f"corrupt or truncated: {_first_line(exc)}") from None
+        raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
     except Exception as exc:  # pydicom raises assorted errors on damaged files
-        raise DeidError(f"corrupt or truncated: {_first_line(exc)}") from None
+        raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
     media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     if ds.get("SOPClassUID") is None and media_class == "1.2.840.10008.1.3.10":
         raise NotDicom("DICOMDIR: a media directory, rebuilt when packaging, not copied")
@@ -83,7 +84,7 @@ def _read_without_preamble(path: Path) -> Dataset:
     try:
         ds = pydicom.dcmread(path, force=True, defer_size=DEFER_SIZE)
     except Exception as exc:
-        raise NotDicom(f"not DICOM ({_first_line(exc)})") from None
+        raise NotDicom(f"not DICOM ({from_exception(exc)})") from None
     tags = list(ds.keys())
     if not tags or "SOPClassUID" not in ds or tags[0] >> 16 not in (0x0002, 0x0008):
         raise NotDicom("not DICOM: no DICM prefix and no recognisable dataset")
@@ -113,11 +114,6 @@ def _check_pixel_length(ds: Dataset) -> None:
         actual = len(ds.PixelData)
     if actual < expected:
         raise DeidError(f"pixel data truncated: {actual} of {expected} bytes")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def file_meta(ds: Dataset, transfer_syntax: str | None) -> FileMetaDataset:

@@ -22,6 +22,7 @@ from imgshare.dicom.engine import DeidError
 from imgshare.dicom.io import NotDicom, temp_file
 from imgshare.nifti import detect, header, mgh, names, sidecar, tables
 from imgshare.nifti.settings import Settings
+from imgshare.reasons import from_exception
 
 NAMED = (".nii", ".nii.gz", ".hdr", ".img", ".mgh", ".mgz")
 BIDS_TEXT = ("README", "README.md", "README.txt", "README.rst", "CHANGES", "LICENSE")
@@ -52,7 +53,7 @@ def read_bytes(path: Path) -> tuple[bytes, bool, list[str]]:
     except EOFError:
         raise DeidError("truncated gzip stream: the file ends inside the compressed data") from None
     except (OSError, zlib.error) as exc:
-        raise DeidError(f"corrupt gzip stream: {str(exc).splitlines()[0][:120]}") from None
+        raise DeidError(f"corrupt gzip stream: {from_exception(exc, 120)}") from None
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -23,6 +23,7 @@ from imgshare.pixels import frames as fr
 from imgshare.pixels import ocr, regions
 from imgshare.pixels.settings import Settings, current
 from imgshare.pixels.triage import ENCAPSULATED, Triage, triage
+from imgshare.reasons import from_exception
 
 MAX_ROUNDS = 2
 
@@ -107,7 +108,7 @@ def clean_pixels(
     try:
         pixels = fr.decode(ds)
     except Exception as exc:  # a codec pydicom cannot run, or damaged data
-        raise DeidError(f"pixel data cannot be decoded: {str(exc).splitlines()[0][:150]}") from None
+        raise DeidError(f"pixel data cannot be decoded: {from_exception(exc, 150)}") from None
     frames = pixels.frames
     report.frames = len(frames)
     blank = fr.blank_value(ds, frames)

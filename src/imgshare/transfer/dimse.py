@@ -345,18 +345,15 @@ def move(
         query.StudyInstanceUID = study_uid
         assoc = associate(ae, remote)
         try:
-            final = None
-            for status, _ in assoc.send_c_move(query, destination_aet, STUDY_ROOT_MOVE):
-                if not status or "Status" not in status:
-                    raise ConnectionLost(f"connection to {remote.aet} lost during C-MOVE")
-                final = status
+            _final_status(
+                assoc.send_c_move(query, destination_aet, STUDY_ROOT_MOVE), "C-MOVE", remote,
+                study_uid,
+            )  # fmt: skip
         finally:
             if assoc.is_established:
                 assoc.release()
     finally:
         scp.shutdown()
-    if final is None or final.Status != 0:
-        raise StoreFailed(f"C-MOVE of study {study_uid} ended with {final}")
     return received
 
 
@@ -393,15 +390,20 @@ def get(
         ext_neg=roles,
     )
     assoc.bind(evt.EVT_C_STORE, _store_handler(folder, received))
-    final = None
     try:
-        for status, _ in assoc.send_c_get(query, STUDY_ROOT_GET):
-            if not status or "Status" not in status:
-                raise ConnectionLost(f"connection to {remote.aet} lost during C-GET")
-            final = status
+        _final_status(assoc.send_c_get(query, STUDY_ROOT_GET), "C-GET", remote, study_uid)
     finally:
         if assoc.is_established:
             assoc.release()
-    if final is None or final.Status != 0:
-        raise StoreFailed(f"C-GET of study {study_uid} ended with {final}")
     return received
+
+
+def _final_status(responses, operation: str, remote: Remote, study_uid: str) -> None:
+    """Consume a C-MOVE/C-GET's responses; raise unless the last status is success."""
+    final = None
+    for status, _ in responses:
+        if not status or "Status" not in status:
+            raise ConnectionLost(f"connection to {remote.aet} lost during {operation}")
+        final = status
+    if final is None or final.Status != 0:
+        raise StoreFailed(f"{operation} of study {study_uid} ended with {final}")
