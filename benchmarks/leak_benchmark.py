@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from imgshare import corpus, peers, scoring, verify
+from imgshare import corpus, scoring, verify
+from imgshare.book import peers
 from imgshare.dicom import keys
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from imgshare import buildinfo
+from imgshare.book import buildinfo
 
 NOTEBOOKS = buildinfo.notebooks()
 

@@ -8,7 +8,8 @@ from importlib.resources import files
 
 from test_profile import BASIC_COUNTS
 
-from imgshare import catalogue, profile
+from imgshare import profile
+from imgshare.book import catalogue
 
 
 def _raw() -> list[dict]:

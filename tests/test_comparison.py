@@ -1,4 +1,4 @@
-"""Tests for imgshare.comparison and the guidance part's comparison tables."""
+"""Tests for imgshare.book.comparison and the guidance part's comparison tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from imgshare import comparison
+from imgshare.book import comparison
 
 DATA = Path(__file__).resolve().parents[1] / "book" / "guidance" / "data"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from imgshare import describe, samples
+from imgshare import samples
+from imgshare.book import describe
 
 
 def test_dicom_elements_walks_sequences() -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from imgshare import _display
+from imgshare.book import display
 
 
 def test_styler_prints_its_data_in_ipython() -> None:
     shell_mod = pytest.importorskip("IPython.core.interactiveshell")
     shell = shell_mod.InteractiveShell.instance()
     try:
-        _display.register()
+        display.register()
         styler = pd.DataFrame({"file": ["a.dcm"], "KiB": [3]}).style.hide(axis="index")
         text = shell.display_formatter.formatters["text/plain"](styler)
         assert "a.dcm" in text and "Styler at" not in text
@@ -22,4 +22,4 @@ def test_styler_prints_its_data_in_ipython() -> None:
 
 
 def test_register_outside_ipython_does_nothing() -> None:
-    _display.register()  # no kernel: must not raise
+    display.register()  # no kernel: must not raise

@@ -7,7 +7,8 @@ import glob
 import numpy as np
 import pydicom
 
-from imgshare import categories, coords, gallery, infomodel, samples
+from imgshare import samples
+from imgshare.book import categories, coords, gallery, infomodel
 
 
 def _series() -> list[str]:
@@ -78,7 +79,7 @@ def test_rtstruct_without_preamble_needs_force() -> None:
 
 
 def test_headers_side_by_side_and_preamble() -> None:
-    from imgshare import headers
+    from imgshare.book import headers
 
     table = headers.side_by_side(
         {

@@ -8,8 +8,9 @@ import pydicom
 import pytest
 import yaml
 
-from imgshare import release_report, trial, usecases
+from imgshare import release_report, trial
 from imgshare.batch import deidentify_tree
+from imgshare.book import usecases
 from imgshare.dicom import keys
 from imgshare.verify import verify
 

@@ -2,10 +2,10 @@
 
 The package behind the book "Sharing medical images from clinical trials": the chapters,
 notebooks, tests and benchmarks all call it, so the guidance on the page is tested code.
+
+The toolkit's modules sit at the top (``dicom``, ``pixels``, ``nifti``, ``batch``,
+``verify``, ``transfer``, …); helpers that only the book's pages use (figures, galleries,
+the attribute catalogue, citations, build information) live in :mod:`imgshare.book`.
 """
 
 __version__ = "0.1.0"
-
-from imgshare import _display  # noqa: E402
-
-_display.register()  # pandas Stylers get a plain-text form in notebooks (for the PDF)

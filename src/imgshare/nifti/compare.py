@@ -71,13 +71,13 @@ def dicom_and_nifti(dicom_files: list[Path], nifti_path: Path) -> dict[str, Any]
     """The same volume from a DICOM series and its NIfTI, in the DICOM's voxel order.
 
     The DICOM affine (LPS, from Image Position and Orientation) is turned into RAS+ with
-    :mod:`imgshare.coords`; the NIfTI array is reoriented from its own affine's axes to the
+    :mod:`imgshare.book.coords`; the NIfTI array is reoriented from its own affine's axes to the
     DICOM's, so both arrays index the same voxel with the same (column, row, slice).
     """
     import pydicom
     from nibabel import orientations as orn
 
-    from imgshare import coords
+    from imgshare.book import coords
 
     slices = coords.sort_slices([pydicom.dcmread(f) for f in dicom_files])
     dicom_ras = coords.lps_to_ras(coords.dicom_affine(slices))

@@ -84,7 +84,7 @@ def package_versions(requirements: Path | None = None) -> list[dict[str, str]]:
 def _fingerprint(path: Path) -> str:
     """What a measured time depends on: the notebook, the package source and Python."""
     digest = hashlib.sha256(path.read_bytes())
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
+    for source in sorted(Path(__file__).parents[1].rglob("*.py")):
         digest.update(source.read_bytes())
     digest.update(platform.python_version().encode())
     return digest.hexdigest()

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from imgshare import describe, samples
+from imgshare import samples
+from imgshare.book import describe
 
 #: One sample per modality, in the order the chapter discusses them.
 GRID = [

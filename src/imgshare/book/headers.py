@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from imgshare import describe
+from imgshare.book import describe
 
 #: Header fields that hold free text or identifiers, per format (as nibabel names them).
 TEXT_FIELDS = {
