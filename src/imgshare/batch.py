@@ -154,7 +154,9 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
     assert cfg is not None and dst is not None
     result: dict[str, Any] = {"source": rel}
     try:
-        if nifti.handles(Path(path), rel):  # NIfTI, Analyze, MGH, BIDS: by content first
+        # DICOM first, by its own marks (DICM at 128, or a bare dataset), then NIfTI,
+        # Analyze, MGH and BIDS by content and name; anything else to the DICOM reader.
+        if io.sniff(Path(path)) is None and nifti.handles(Path(path), rel):
             result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
             return result
         ds, notes = io.read(Path(path))

@@ -35,9 +35,11 @@ from pydicom import Dataset, Sequence
 from pydicom.charset import python_encoding
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
+from pydicom.hooks import hooks as pydicom_hooks
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.uid import UID_dictionary
+from pydicom.valuerep import AMBIGUOUS_VR
 
 from imgshare import __version__, profile
 from imgshare.dicom import dates, hooks, keys
@@ -261,6 +263,10 @@ def _decide_uncached(
         elif action != row.basic:
             why += " (changed by an option)"
         return resolved, why
+    if dictionary_vr(int(tag)) is None:
+        # The same under implicit and explicit VR: a public element that the dictionary
+        # does not know has no defined meaning, so it cannot be checked.
+        return "X", "not in the data dictionary: cannot be checked"
     if vr == "UN":
         return "X", "value representation unknown (UN): cannot be checked"
     keyword = keyword_for_tag(tag) or ""
@@ -296,11 +302,8 @@ def _walk(
     kept_blocks: set[tuple[int, int]] = set()
     creators: list[BaseTag] = []
     for tag in list(ds.keys()):
-        raw = ds.get_item(tag)
-        vr = raw.VR or "UN"
-        if vr == "UN" and not tag.is_private:
-            vr = _dictionary_vr(tag)
         try:
+            vr = resolved_vr(ds, tag)
             action, reason = _decide(ds, tag, vr, ctx, depth, mode)
         except DeidError:
             raise
@@ -332,13 +335,36 @@ def _walk(
             del ds[tag]
 
 
-def _dictionary_vr(tag: BaseTag) -> str:
-    """The VR of a standard tag stored as UN, from the data dictionary (UN if unknown)."""
+@functools.lru_cache(maxsize=16384)
+def dictionary_vr(tag: int) -> str | None:
+    """The VR the data dictionary gives a public tag (repeating groups included), or None
+    for a tag it does not know. Ambiguous entries come back as written ('US or SS')."""
     try:
-        vr = dictionary_VR(tag)
+        return str(dictionary_VR(tag))
     except KeyError:
-        return "UN"
-    return vr if vr in DUMMY or vr == "SQ" else "UN"
+        return None
+
+
+def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
+    """The VR of an element, the same whatever the encoding and whatever was read before.
+
+    Why: an implicit-VR file carries no VR, and an explicit one may say UN; pydicom fills
+    the VR in when it decodes an element, but the walker looks at raw elements, most of
+    them never decoded. So the VR is found here exactly as pydicom's decode finds it: its
+    own lookup (the file's explicit VR, else the data dictionary, else the private
+    dictionary by private creator), and an ambiguous dictionary VR ('OB or OW', 'US or SS')
+    resolved by pydicom itself, which decodes that one element to do it. Before this, a
+    raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
+    """
+    raw = ds.get_item(tag)
+    vr = raw.VR
+    if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
+        found: dict[str, Any] = {}
+        pydicom_hooks.raw_element_vr(raw, found, ds=ds)
+        vr = found.get("VR") or "UN"
+    if vr in AMBIGUOUS_VR:
+        vr = ds[tag].VR  # pydicom's own resolution, as a full decode does it
+    return str(vr)
 
 
 def _act(
