@@ -129,9 +129,9 @@ def expectation(path: Path) -> tuple[str, str]:
                 except ValueError:
                     return "failed", f"{keyword} is not a number"
             syntax = ds.file_meta.get("TransferSyntaxUID")
-            if syntax is not None and not pydicom.uid.UID(syntax).is_compressed:
-                if len(ds.PixelData) < get_expected_length(ds, "bytes"):
-                    return "failed", "native pixel data shorter than Rows x Columns x … says"
+            native = syntax is not None and not pydicom.uid.UID(syntax).is_compressed
+            if native and len(ds.PixelData) < get_expected_length(ds, "bytes"):
+                return "failed", "native pixel data shorter than Rows x Columns x … says"
     return "processed", "a readable composite instance"
 
 
@@ -183,7 +183,8 @@ def must_keep(ds: pydicom.Dataset) -> dict[str, object]:
     dictionary, not listed in Table E.1-1 (nor under a listed sequence), not a UID, not
     private, not a group length, not set by the profile, not in an overlay plane whose
     Overlay Data (listed) goes."""
-    overlays = {t >> 16 for t in ds.keys() if (t >> 16) & 0xFF00 == 0x6000}
+    tags = list(ds.keys())  # iterating a Dataset gives elements, not tags
+    overlays = {t >> 16 for t in tags if (t >> 16) & 0xFF00 == 0x6000}
     kept: dict[str, object] = {}
 
     def visit(item: pydicom.Dataset, prefix: str, depth: int) -> None:

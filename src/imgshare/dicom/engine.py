@@ -42,7 +42,7 @@ from pydicom.uid import UID_dictionary
 from pydicom.valuerep import AMBIGUOUS_VR
 
 from imgshare import __version__, profile
-from imgshare.dicom import dates, hooks, keys
+from imgshare.dicom import dates, hooks, keys, subjects
 from imgshare.dicom.config import Config
 from imgshare.dicom.text import Cleaner, date_variants, name_tokens
 from imgshare.reasons import from_exception
@@ -113,14 +113,42 @@ def _tag_text(tag: int) -> str:
 
 
 def subject_for(ds: Dataset, config: Config) -> tuple[str, int]:
-    """The released subject ID and date offset for a dataset's patient."""
+    """The released subject ID and date offset for a dataset's patient.
+
+    The patient is known by Patient ID qualified by Issuer of Patient ID (an ID is unique
+    only within its issuer). A file without a Patient ID is never given a shared pseudonym:
+    without a subject map its pseudonym and offset are made per study (Study Instance UID),
+    and a subject map cannot place it, so it fails.
+    """
+    return _subject(ds, config)[:2]
+
+
+def _subject(ds: Dataset, config: Config) -> tuple[str, int, str | None]:
     patient_id = str(ds.get("PatientID", "") or "").strip()
+    issuer = str(ds.get("IssuerOfPatientID", "") or "").strip()
     if config.subjects is not None:
-        subject = config.subjects.get(patient_id)
+        if not patient_id:
+            raise DeidError("no Patient ID: the file cannot be matched to the subject map")
+        subject = config.subjects.get(subjects.match_key(patient_id, issuer))
         if subject is None:
-            raise DeidError("patient is not in the subject map (its ID is not printed)")
-        return subject.subject_id, subject.date_offset_days
-    return keys.pseudonym(config.key, patient_id), keys.date_offset(config.key, patient_id)
+            raise DeidError(
+                "patient is not in the subject map (matched on Patient ID and Issuer of "
+                "Patient ID; neither is printed)"
+            )
+        return subject.subject_id, subject.date_offset_days, None
+    note = None
+    if patient_id:
+        known_as = subjects.match_key(patient_id, issuer)
+    else:
+        study = str(ds.get("StudyInstanceUID", "") or "").strip()
+        instance = str(ds.get("SOPInstanceUID", "") or "").strip()
+        known_as = f"\x00no Patient ID\x00{study or instance}"
+        note = (
+            "no Patient ID: pseudonym and date offset made for this study alone"
+            if study
+            else "no Patient ID and no Study Instance UID: pseudonym made for this file alone"
+        )
+    return keys.pseudonym(config.key, known_as), keys.date_offset(config.key, known_as), note
 
 
 def identifying_values(ds: Dataset) -> set[str]:
@@ -186,8 +214,10 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
         raise DeidError(f"option(s) {', '.join(missing)} need the pixel module, not installed")
     check_character_set(ds)
     sop_class = str(ds.get("SOPClassUID", "") or "") or None
-    subject_id, offset = subject_for(ds, config)
+    subject_id, offset, note = _subject(ds, config)
     ctx = Context(config, sop_class, subject_id, offset, ds)
+    if note:
+        ctx.notes.append(note)
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
         ctx._cleaner = Cleaner(identifying_values(ds))
