@@ -431,3 +431,19 @@ def test_inspect_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "PatientName" in out and "Table E.1-1" in out and "actions:" in out
     assert "CompressedSamples^CT1" not in out  # values only with --values
+
+
+def test_inspect_and_inspect_values_agree_on_an_implicit_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--values decodes every element first; the plan must not change because of it."""
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("MR_small_implicit.dcm")
+    plans = []
+    for extra in ([], ["--values"]):
+        assert cli.main(["inspect", path, *extra]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        plans.append([line.split("  = ")[0].rstrip() for line in lines])
+    assert plans[0] == plans[1]
+    assert any("PixelData" in line and " K " in line for line in plans[0])

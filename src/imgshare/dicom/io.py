@@ -129,6 +129,8 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
     if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
         raise DeidError("no SOP Class UID or SOP Instance UID: not a composite instance")
     _check_pixel_length(ds)
+    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
+        notes.append("deflated transfer syntax: written deflated again, as received")
     return ds, notes
 
 
