@@ -271,3 +271,62 @@ def test_decision_cache_is_keyed_by_settings_not_identity() -> None:
     out = ct()
     engine.apply(out, strict)
     assert "KVP" not in out and "PatientWeight" not in out and out.PatientSex == ""
+
+
+def _implicit_and_explicit(ds: Dataset) -> list[Dataset]:
+    """The same dataset read back from implicit and from explicit VR little endian."""
+    import io
+
+    import pydicom
+
+    out = []
+    for implicit in (True, False):
+        buffer = io.BytesIO()
+        ds.save_as(buffer, implicit_vr=implicit, little_endian=True)
+        out.append(pydicom.dcmread(io.BytesIO(buffer.getvalue()), force=True))
+    return out
+
+
+def test_vr_is_resolved_the_same_under_implicit_and_explicit_vr() -> None:
+    """The bug of the first release: raw implicit-VR elements kept UN and the UN rule removed
+    Pixel Data, Smallest Image Pixel Value (US or SS) and nested Referenced SOP Class UIDs."""
+    src = ct()
+    src.SmallestImagePixelValue = 0
+    src.add_new(0x00091010, "LO", "vendor")  # private: removed either way
+    src.add_new(0x00190010, "LO", "ACME")  # a private creator
+    plans = []
+    for read in _implicit_and_explicit(src):
+        ctx = engine.plan(read, Config(key=KEY))
+        plans.append([(d.path, d.action) for d in ctx.decisions])
+        actions = {d.path: d.action for d in ctx.decisions}
+        assert actions["(7FE0,0010)"] == "K" and actions["(0028,0106)"] == "K"
+        out = copy.deepcopy(read)
+        engine.apply(out, Config(key=KEY, options=("retain-uids",)))
+        assert out.PixelData == src.PixelData
+    assert plans[0] == plans[1]
+
+
+def test_public_tag_unknown_to_the_dictionary_is_removed_under_either_vr() -> None:
+    src = ct()
+    src.add_new(0x00201234, "LO", "who knows")  # public group, not in the data dictionary
+    for read in _implicit_and_explicit(src):
+        out = copy.deepcopy(read)
+        ctx = engine.apply(out, Config(key=KEY))
+        assert 0x00201234 not in out
+        reason = next(d.reason for d in ctx.decisions if d.path == "(0020,1234)")
+        assert "data dictionary" in reason
+
+
+def test_plan_does_not_depend_on_earlier_reads() -> None:
+    from imgshare import samples
+    from imgshare.dicom import io as dio
+
+    for sample in samples.manifest():
+        if sample.format != "DICOM":
+            continue
+        fresh, _ = dio.read(samples.path(sample.file))
+        decoded, _ = dio.read(samples.path(sample.file))
+        for elem in decoded.iterall():
+            str(elem.value)
+        cfg = Config(key=KEY)
+        assert engine.plan(fresh, cfg).decisions == engine.plan(decoded, cfg).decisions

@@ -53,7 +53,7 @@ def test_killed_run_resumes_and_finishes(corpus: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "imgshare.cli", "deidentify", str(corpus), str(out),
                "--key-file", str(key), "--no-progress", "--durable"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    log = out / journal.NAME
+    log = journal.path_for(out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if log.exists() and len(log.read_text().splitlines()) > 10:
@@ -88,7 +88,7 @@ def test_other_settings_are_refused(corpus: Path, cfg: config.Config, tmp_path: 
 
 def test_journal_holds_no_identifiers(corpus: Path, cfg: config.Config, tmp_path: Path) -> None:
     batch.run(corpus, tmp_path / "out", cfg)
-    text = (tmp_path / "out" / journal.NAME).read_text()
+    text = journal.path_for(tmp_path / "out").read_text()
     assert "Doe" not in text and "PAT-" not in text and "f0001" not in text
 
 
@@ -104,7 +104,7 @@ def test_lost_worker_is_survived(corpus: Path, cfg: config.Config, tmp_path: Pat
         runner = threading.Thread(target=lambda: box.update(
             rep=batch.run(corpus, out, cfg, scheduler=cluster.scheduler_address)))  # fmt: skip
         runner.start()
-        log = out / journal.NAME
+        log = journal.path_for(out)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (
             log.exists() and len(log.read_text().splitlines()) > 5

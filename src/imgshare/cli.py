@@ -1,6 +1,8 @@
 """The ``imgshare`` command line: deidentify, inspect, keygen, samples.
 
-Exit codes: 0 all done, 1 some files failed (or problems found), 2 usage error.
+Exit codes: 0 all done, 1 some files failed (or problems found), 2 usage error (bad
+arguments, key file or paths, a destination in use), 3 an unexpected error inside imgshare
+(one line on stderr, never a traceback; please report it), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     d.add_argument(
+        "--show-paths",
+        action="store_true",
+        help="name source files by path in the report and on stderr (they may hold names); "
+        "by default by a keyed hash",
+    )
+    d.add_argument(
         "--durable",
         action="store_true",
         help="flush each output to disk before moving it into place (power-cut safe, slower)",
@@ -84,25 +92,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERNAL = 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "deidentify":
-            return _deidentify(args)
-        if args.command == "inspect":
-            return _inspect(args)
-        if args.command == "keygen":
-            return _keygen(args)
-        if args.command == "samples":
-            return _samples()
-        if args.command == "verify":
-            from imgshare import verify
-
-            return verify.run(args)
+        return _dispatch(parser, args)
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
         print(f"imgshare: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (imgshare inspect FILE | head): stop quietly, and point
+        # stdout at /dev/null so that the interpreter's final flush does not complain.
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print("imgshare: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a traceback, with its own exit code
+        from imgshare.reasons import from_exception
+
+        print(f"imgshare: internal error ({type(exc).__name__}: {from_exception(exc)}); "
+              "please report it", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout replaced (a test's capture): nothing to flush at exit
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "deidentify":
+        return _deidentify(args)
+    if args.command == "inspect":
+        return _inspect(args)
+    if args.command == "keygen":
+        return _keygen(args)
+    if args.command == "samples":
+        return _samples()
+    if args.command == "verify":
+        from imgshare import verify
+
+        return verify.run(args)
     parser.print_help()
     return 2
 
@@ -121,6 +160,7 @@ def _deidentify(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         durable=args.durable,
         scheduler=args.scheduler,
+        show_paths=args.show_paths,
     )
     print(rep.text(), end="")
     return 1 if rep.counts["failed"] else 0

@@ -13,7 +13,7 @@ The key travels to the workers with the settings: use a cluster you trust, with 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,16 @@ from imgshare.dicom.config import Config
 
 GROUP = 8  # files per task: big enough to hide the scheduler's cost, small enough to balance
 
+Jobs = list[tuple[str, str]]
 
-def process_group(jobs: list[tuple[str, str]], setup: tuple[Config, str, bool]):
-    """A Dask task: de-identify a few files (see batch.process_file)."""
-    from imgshare import batch
 
-    cfg, dst, durable = setup
-    batch._init(cfg, Path(dst), durable)
-    return [batch.process_file(job) for job in jobs]
+def process_group(jobs: Jobs, setup: tuple[Config, str, bool, Callable, Callable]) -> list:
+    """A Dask task: de-identify a few files with the batch's own functions, which arrive
+    with the settings (so this module needs no import of the batch, and the batch imports
+    this one only when a scheduler is asked for)."""
+    cfg, dst, durable, chunk_function, init = setup
+    init(cfg, Path(dst), durable)
+    return chunk_function(jobs)
 
 
 def client_for(scheduler: str):
@@ -46,12 +48,18 @@ def client_for(scheduler: str):
 
 
 def results(
-    jobs: list[tuple[str, str]], cfg: Config, dst: Path, durable: bool, scheduler: str
+    jobs: Jobs,
+    cfg: Config,
+    dst: Path,
+    durable: bool,
+    scheduler: str,
+    chunk_function: Callable[[Jobs], list[dict[str, Any]]],
+    init: Callable[[Config, Path, bool], None],
 ) -> Iterator[dict[str, Any]]:
     """Results in input order, with a bounded number of tasks in flight."""
     client, cluster = client_for(scheduler)
     try:
-        setup = client.scatter((cfg, str(dst), durable), broadcast=True)
+        setup = client.scatter((cfg, str(dst), durable, chunk_function, init), broadcast=True)
         groups = [jobs[i : i + GROUP] for i in range(0, len(jobs), GROUP)]
         window = max(4, 4 * len(client.scheduler_info().get("workers", {})))
         pending: deque = deque()

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydicom.datadict import tag_for_keyword
@@ -91,6 +93,8 @@ class Config:
     safe_private: frozenset[tuple[int, str, int]] = frozenset()
     allow_list: frozenset[int] | None = None
     recipe_sha256: str | None = None
+    #: Where the key was read from (never the key itself): a run refuses a key inside DST.
+    key_file: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", profile.check_options(list(self.options)))
@@ -111,6 +115,27 @@ class Config:
             tuple(sorted(self.safe_private)),
             tuple(sorted(self.allow_list)) if self.allow_list is not None else None,
         )
+
+    def settings(self) -> dict[str, Any]:
+        """Every setting that decides the output bytes, as plain data, without the key.
+
+        Why one method: the run journal's fingerprint hashes exactly this, so a destination
+        is never resumed with other settings. A setting added to Config must appear here.
+        Pixel and NIfTI settings still read from IMGSHARE_* environment variables are
+        included as they stand in this process (worker processes inherit them).
+        """
+        return {
+            "options": list(self.options),
+            "overrides": sorted(self.overrides.items()),
+            "safe_private": sorted(self.safe_private),
+            "allow_list": sorted(self.allow_list) if self.allow_list is not None else None,
+            "subjects": sorted(
+                (k, v.subject_id, v.date_offset_days) for k, v in (self.subjects or {}).items()
+            ),
+            "environment": {
+                k: v for k, v in sorted(os.environ.items()) if k.startswith("IMGSHARE_")
+            },
+        }
 
     def has(self, option: str) -> bool:
         return option in self.options
@@ -165,4 +190,5 @@ def build(
         safe_private=frozenset(safe),
         allow_list=frozenset(parse_tag(a) for a in allow) if allow is not None else None,
         recipe_sha256=data.get("_sha256"),
+        key_file=str(Path(key_file).resolve()),
     )

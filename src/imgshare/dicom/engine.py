@@ -35,12 +35,14 @@ from pydicom import Dataset, Sequence
 from pydicom.charset import python_encoding
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
+from pydicom.hooks import hooks as pydicom_hooks
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.uid import UID_dictionary
+from pydicom.valuerep import AMBIGUOUS_VR
 
 from imgshare import __version__, profile
-from imgshare.dicom import dates, hooks, keys
+from imgshare.dicom import dates, hooks, keys, subjects
 from imgshare.dicom.config import Config
 from imgshare.dicom.text import Cleaner, date_variants, name_tokens
 from imgshare.reasons import from_exception
@@ -111,14 +113,42 @@ def _tag_text(tag: int) -> str:
 
 
 def subject_for(ds: Dataset, config: Config) -> tuple[str, int]:
-    """The released subject ID and date offset for a dataset's patient."""
+    """The released subject ID and date offset for a dataset's patient.
+
+    The patient is known by Patient ID qualified by Issuer of Patient ID (an ID is unique
+    only within its issuer). A file without a Patient ID is never given a shared pseudonym:
+    without a subject map its pseudonym and offset are made per study (Study Instance UID),
+    and a subject map cannot place it, so it fails.
+    """
+    return _subject(ds, config)[:2]
+
+
+def _subject(ds: Dataset, config: Config) -> tuple[str, int, str | None]:
     patient_id = str(ds.get("PatientID", "") or "").strip()
+    issuer = str(ds.get("IssuerOfPatientID", "") or "").strip()
     if config.subjects is not None:
-        subject = config.subjects.get(patient_id)
+        if not patient_id:
+            raise DeidError("no Patient ID: the file cannot be matched to the subject map")
+        subject = config.subjects.get(subjects.match_key(patient_id, issuer))
         if subject is None:
-            raise DeidError("patient is not in the subject map (its ID is not printed)")
-        return subject.subject_id, subject.date_offset_days
-    return keys.pseudonym(config.key, patient_id), keys.date_offset(config.key, patient_id)
+            raise DeidError(
+                "patient is not in the subject map (matched on Patient ID and Issuer of "
+                "Patient ID; neither is printed)"
+            )
+        return subject.subject_id, subject.date_offset_days, None
+    note = None
+    if patient_id:
+        known_as = subjects.match_key(patient_id, issuer)
+    else:
+        study = str(ds.get("StudyInstanceUID", "") or "").strip()
+        instance = str(ds.get("SOPInstanceUID", "") or "").strip()
+        known_as = f"\x00no Patient ID\x00{study or instance}"
+        note = (
+            "no Patient ID: pseudonym and date offset made for this study alone"
+            if study
+            else "no Patient ID and no Study Instance UID: pseudonym made for this file alone"
+        )
+    return keys.pseudonym(config.key, known_as), keys.date_offset(config.key, known_as), note
 
 
 def identifying_values(ds: Dataset) -> set[str]:
@@ -184,8 +214,10 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
         raise DeidError(f"option(s) {', '.join(missing)} need the pixel module, not installed")
     check_character_set(ds)
     sop_class = str(ds.get("SOPClassUID", "") or "") or None
-    subject_id, offset = subject_for(ds, config)
+    subject_id, offset, note = _subject(ds, config)
     ctx = Context(config, sop_class, subject_id, offset, ds)
+    if note:
+        ctx.notes.append(note)
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
         ctx._cleaner = Cleaner(identifying_values(ds))
@@ -261,6 +293,10 @@ def _decide_uncached(
         elif action != row.basic:
             why += " (changed by an option)"
         return resolved, why
+    if dictionary_vr(int(tag)) is None:
+        # The same under implicit and explicit VR: a public element that the dictionary
+        # does not know has no defined meaning, so it cannot be checked.
+        return "X", "not in the data dictionary: cannot be checked"
     if vr == "UN":
         return "X", "value representation unknown (UN): cannot be checked"
     keyword = keyword_for_tag(tag) or ""
@@ -296,11 +332,8 @@ def _walk(
     kept_blocks: set[tuple[int, int]] = set()
     creators: list[BaseTag] = []
     for tag in list(ds.keys()):
-        raw = ds.get_item(tag)
-        vr = raw.VR or "UN"
-        if vr == "UN" and not tag.is_private:
-            vr = _dictionary_vr(tag)
         try:
+            vr = resolved_vr(ds, tag)
             action, reason = _decide(ds, tag, vr, ctx, depth, mode)
         except DeidError:
             raise
@@ -332,13 +365,36 @@ def _walk(
             del ds[tag]
 
 
-def _dictionary_vr(tag: BaseTag) -> str:
-    """The VR of a standard tag stored as UN, from the data dictionary (UN if unknown)."""
+@functools.lru_cache(maxsize=16384)
+def dictionary_vr(tag: int) -> str | None:
+    """The VR the data dictionary gives a public tag (repeating groups included), or None
+    for a tag it does not know. Ambiguous entries come back as written ('US or SS')."""
     try:
-        vr = dictionary_VR(tag)
+        return str(dictionary_VR(tag))
     except KeyError:
-        return "UN"
-    return vr if vr in DUMMY or vr == "SQ" else "UN"
+        return None
+
+
+def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
+    """The VR of an element, the same whatever the encoding and whatever was read before.
+
+    Why: an implicit-VR file carries no VR, and an explicit one may say UN; pydicom fills
+    the VR in when it decodes an element, but the walker looks at raw elements, most of
+    them never decoded. So the VR is found here exactly as pydicom's decode finds it: its
+    own lookup (the file's explicit VR, else the data dictionary, else the private
+    dictionary by private creator), and an ambiguous dictionary VR ('OB or OW', 'US or SS')
+    resolved by pydicom itself, which decodes that one element to do it. Before this, a
+    raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
+    """
+    raw = ds.get_item(tag)
+    vr = raw.VR
+    if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
+        found: dict[str, Any] = {}
+        pydicom_hooks.raw_element_vr(raw, found, ds=ds)
+        vr = found.get("VR") or "UN"
+    if vr in AMBIGUOUS_VR:
+        vr = ds[tag].VR  # pydicom's own resolution, as a full decode does it
+    return str(vr)
 
 
 def _act(

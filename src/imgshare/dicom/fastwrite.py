@@ -11,11 +11,12 @@ file pydicom itself writes, on every sample.
 from __future__ import annotations
 
 import struct
+import zlib
 from typing import BinaryIO
 
 from pydicom import Dataset
 from pydicom.charset import default_encoding
-from pydicom.filebase import DicomFileLike
+from pydicom.filebase import DicomBytesIO, DicomFileLike
 from pydicom.filewriter import write_data_element, write_dataset, write_file_meta_info
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
@@ -24,20 +25,35 @@ _LONG = {str(vr) for vr in EXPLICIT_VR_LENGTH_32}
 
 
 def write(fh: BinaryIO, ds: Dataset) -> None:
-    """Write ``ds`` in the DICOM File Format to ``fh`` (its file_meta must be complete)."""
+    """Write ``ds`` in the DICOM File Format to ``fh`` (its file_meta must be complete).
+
+    Every transfer syntax pydicom reads is written back readable: a deflated one is written
+    deflated again (the dataset is encoded as explicit VR little endian, then deflated, as
+    PS3.5 A.5 says), big endian stays big endian, encapsulated pixel data stays encapsulated.
+    """
     syntax = ds.file_meta.TransferSyntaxUID
     fh.write(ds.preamble if ds.preamble and len(ds.preamble) == 128 else b"\x00" * 128)
     fh.write(b"DICM")
     fp = DicomFileLike(fh)
     write_file_meta_info(fp, ds.file_meta, enforce_standard=True)
+    if syntax == DEFLATED:
+        body = DicomBytesIO()
+        body.is_implicit_VR, body.is_little_endian = False, True
+        _write_body(body, ds, implicit=False, little=True)
+        deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        fh.write(deflater.compress(body.getvalue()) + deflater.flush())
+        return
+    fp.is_implicit_VR, fp.is_little_endian = syntax.is_implicit_VR, syntax.is_little_endian
+    _write_body(fp, ds, syntax.is_implicit_VR, syntax.is_little_endian)
+
+
+def _write_body(fp: DicomFileLike, ds: Dataset, implicit: bool, little: bool) -> None:
+    syntax = ds.file_meta.TransferSyntaxUID
     if "PixelData" in ds:
         ds["PixelData"].is_undefined_length = syntax.is_compressed
-    implicit, little = syntax.is_implicit_VR, syntax.is_little_endian
-    fp.is_implicit_VR, fp.is_little_endian = implicit, little
     same = (
         not implicit
         and little
-        and syntax != DEFLATED
         and ds.original_encoding == (False, True)
         and ds.original_character_set == ds._character_set
     )
@@ -50,6 +66,7 @@ def write(fh: BinaryIO, ds: Dataset) -> None:
         struct.Struct("<H").pack,
         struct.Struct("<I").pack,
     )
+    write = fp.write
     for tag in sorted(ds.keys()):
         if tag.element == 0 and tag.group > 6:
             continue
@@ -63,11 +80,13 @@ def write(fh: BinaryIO, ds: Dataset) -> None:
             and len(value) == elem.length
         ):
             vr = elem.VR
-            fh.write(pack_tag(tag.group, tag.element))
+            write(pack_tag(tag.group, tag.element))
             if vr in _LONG:
-                fh.write(vr.encode() + b"\x00\x00" + pack32(len(value)))
+                write(vr.encode() + b"\x00\x00" + pack32(len(value)))
             else:
-                fh.write(vr.encode() + pack16(len(value)))
-            fh.write(value)
+                write(vr.encode() + pack16(len(value)))
+            write(value)
         else:
-            write_data_element(fp, elem, encoding)
+            # Decoded by pydicom first: a raw element without a VR (a body written in
+            # implicit VR under an explicit transfer syntax) or read lazily.
+            write_data_element(fp, ds[tag], encoding)

@@ -8,14 +8,19 @@ the destination folder, flushed to disk, then renamed into place in one step.
 
 from __future__ import annotations
 
+import gzip
 import os
+import struct
 import tempfile
+import zlib
+from io import BytesIO
 from pathlib import Path
 
 import pydicom
 from pydicom import Dataset
 from pydicom.dataset import FileMetaDataset
 from pydicom.errors import InvalidDicomError
+from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
 
 from imgshare import __version__
@@ -34,19 +39,84 @@ class NotDicom(Exception):
     """The file is not DICOM: skipped, not failed."""
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+#: File names that say "DICOM": such a file that cannot be read fails rather than skips.
+DICOM_NAMES = (".dcm", ".dicom", ".dic", ".ima", ".dcm.gz")
+#: A gzipped DICOM file is decompressed in memory; larger ones are refused with a reason.
+MAX_GUNZIP = 1024 * 1024 * 1024
+
+
+def sniff(path: Path) -> str | None:
+    """'dicom' or 'dicom-gzip' if a file is DICOM by its content, else None.
+
+    Why first: other formats are recognised by their first bytes, and a DICOM preamble is
+    128 bytes of anything (a Siemens preamble can look like a NIfTI header size, and a
+    dual-format file starts as a TIFF). So DICOM is recognised before anything else: the
+    DICM prefix at offset 128, in the file or in its gzip stream; else a bare dataset whose
+    first element is a File Meta or an Identifying group element, as written without a
+    preamble by old software.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError:
+        return None
+    kind = "dicom"
+    if head[:2] == GZIP_MAGIC:
+        kind = "dicom-gzip"
+        try:
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(132)
+        except (OSError, EOFError, zlib.error):
+            return None
+    if head[128:132] == b"DICM":
+        return kind
+    return kind if _bare_dataset(head) else None
+
+
+def _bare_dataset(head: bytes) -> bool:
+    """True if the bytes start with the first element of a dataset written without a
+    preamble: group 0002 or 0008, a small element number, in either byte order."""
+    if len(head) < 8:
+        return False
+    for order in ("<", ">"):
+        group, element = struct.unpack(order + "HH", head[:4])
+        if group in (0x0002, 0x0008) and element <= 0x0020:
+            vr = head[4:6]
+            explicit = vr.isalpha() and vr.isupper()
+            (length,) = struct.unpack(
+                order + ("H" if explicit else "I"), head[6:8] if explicit else head[4:8]
+            )
+            return length < 0x10000
+    return False
+
+
 def read(path: Path) -> tuple[Dataset, list[str]]:
     """Read a DICOM file for de-identification, with notes on anything unusual.
 
     Raises NotDicom for a file that is not DICOM, DeidError for DICOM that cannot be read.
+    A gzipped DICOM file is decompressed (and its output written uncompressed, as DICOM
+    has no gzip transfer syntax); the report's note says so.
     """
     notes: list[str] = []
     size = path.stat().st_size
     if size == 0:
         raise NotDicom("empty file (0 bytes)")
+    source: Path | BytesIO = path
+    if sniff(path) == "dicom-gzip":
+        data = _gunzip(path)
+        source, size = BytesIO(data), len(data)
+        notes.append("gzip-compressed DICOM: read decompressed, written as plain DICOM")
     try:
-        ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
+        ds = pydicom.dcmread(source, defer_size=DEFER_SIZE)
     except InvalidDicomError:
-        ds = _read_without_preamble(path)
+        try:
+            ds = _read_without_preamble(source)
+        except NotDicom as exc:
+            if path.name.lower().endswith(DICOM_NAMES):
+                # Named as DICOM: the user meant it to go out, so it fails, never skips.
+                raise DeidError(f"named as DICOM, but {exc}") from None
+            raise
         notes.append("no preamble or DICM prefix: read as a bare dataset")
     except (EOFError, OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
         raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
@@ -59,7 +129,23 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
     if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
         raise DeidError("no SOP Class UID or SOP Instance UID: not a composite instance")
     _check_pixel_length(ds)
+    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
+        notes.append("deflated transfer syntax: written deflated again, as received")
     return ds, notes
+
+
+def _gunzip(path: Path) -> bytes:
+    """The decompressed bytes of a gzipped file, or DeidError with the reason."""
+    try:
+        with gzip.open(path, "rb") as gz:
+            data = gz.read(MAX_GUNZIP + 1)
+    except EOFError:
+        raise DeidError("truncated gzip stream: the file ends inside the compressed data") from None
+    except (OSError, zlib.error) as exc:
+        raise DeidError(f"corrupt gzip stream: {from_exception(exc, 120)}") from None
+    if len(data) > MAX_GUNZIP:
+        raise DeidError(f"gzipped DICOM larger than {MAX_GUNZIP >> 20} MiB decompressed")
+    return data
 
 
 def _check_complete(ds: Dataset, size: int) -> None:
@@ -80,9 +166,11 @@ def _check_complete(ds: Dataset, size: int) -> None:
         raise DeidError("truncated: the file ends inside an element header")
 
 
-def _read_without_preamble(path: Path) -> Dataset:
+def _read_without_preamble(source: Path | BytesIO) -> Dataset:
+    if isinstance(source, BytesIO):
+        source.seek(0)
     try:
-        ds = pydicom.dcmread(path, force=True, defer_size=DEFER_SIZE)
+        ds = pydicom.dcmread(source, force=True, defer_size=DEFER_SIZE)
     except Exception as exc:
         raise NotDicom(f"not DICOM ({from_exception(exc)})") from None
     tags = list(ds.keys())
@@ -92,25 +180,24 @@ def _read_without_preamble(path: Path) -> Dataset:
 
 
 def _check_pixel_length(ds: Dataset) -> None:
-    """Uncompressed pixel data shorter than its header says means a truncated file."""
+    """Native pixel data shorter than its header says means a truncated file.
+
+    The expected length is pydicom's own (``get_expected_length``), which knows subsampled
+    YBR (4:2:2 and 4:2:0 store fewer bytes than Rows x Columns x 3) and 1-bit packed data.
+    """
     if "PixelData" not in ds or ds.file_meta.get("TransferSyntaxUID") is None:
         return
     if ds.file_meta.TransferSyntaxUID.is_compressed:
         return
     try:
-        rows, cols = int(ds.Rows), int(ds.Columns)
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
-        samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        bits = int(ds.BitsAllocated)
-    except (AttributeError, TypeError, ValueError):
+        expected = int(get_expected_length(ds, "bytes"))
+    except (AttributeError, TypeError, ValueError, KeyError):
         raise DeidError(
-            "image attributes (Rows, Columns, Bits Allocated) missing or invalid"
+            "image attributes (Rows, Columns, Bits Allocated, Samples per Pixel) missing or invalid"
         ) from None
-    expected = rows * cols * frames * samples * bits // 8
-    actual = (
-        ds.get_item("PixelData").length if hasattr(ds.get_item("PixelData"), "length") else None
-    )
-    if actual is None:
+    raw = ds.get_item("PixelData")
+    actual = getattr(raw, "length", None)
+    if actual is None or actual == 0xFFFFFFFF:
         actual = len(ds.PixelData)
     if actual < expected:
         raise DeidError(f"pixel data truncated: {actual} of {expected} bytes")

@@ -32,19 +32,41 @@ def create_key(path: str | Path) -> Path:
 
 
 def load_key(path: str | Path) -> bytes:
-    """Read a key file written by :func:`create_key` (64 hexadecimal characters)."""
+    """Read a key file written by :func:`create_key` (64 hexadecimal characters).
+
+    Refused, each with one line that says what to do: a file that cannot be read, one that
+    group or others may read (the key makes every pseudonym reversible by guessing), and
+    one that does not hold a hexadecimal key (a wrong file named by mistake).
+    """
     path = Path(path)
     try:
-        text = path.read_text().strip()
+        mode = path.stat().st_mode
+        raw = path.read_bytes()
     except OSError as exc:
         raise KeyError_(f"cannot read key file {path}: {exc.strerror}") from None
+    if mode & 0o044:
+        raise KeyError_(
+            f"key file {path} can be read by group or others (mode {mode & 0o777:o}): "
+            f"run chmod 600 {path}"
+        )
+    if len(raw) > 4096:
+        raise KeyError_(f"{path} is not a key file ({len(raw)} bytes; a key file holds 65)")
     try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        raise KeyError_(f"key file {path} does not hold a hexadecimal key") from None
+        key = bytes.fromhex(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise KeyError_(
+            f"{path} is not a key file: it does not hold a hexadecimal key "
+            "(make one with: imgshare keygen KEY)"
+        ) from None
     if len(key) < 16:
         raise KeyError_(f"key file {path} holds {len(key)} bytes; at least 16 are needed")
     return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A short public name for a key (a hash that cannot give the key back), so that a run
+    journal or a report can say which key made a release without holding it."""
+    return hashlib.sha256(b"imgshare key fingerprint\x00" + key).hexdigest()[:16]
 
 
 def digest(key: bytes, purpose: str, value: str) -> bytes:

@@ -4,7 +4,10 @@ Why: a request for images arrives with clinical datasets that were already de-id
 with their own subject IDs and per-subject date shifts. The released images must use
 exactly those, or the measurements in the tumour domains no longer point at the right
 images. The map is a CSV file with the columns ``original_id``, ``subject_id`` and
-``date_offset_days`` (an integer, added to every date of that subject).
+``date_offset_days`` (an integer, added to every date of that subject), and optionally
+``issuer_of_patient_id``: a Patient ID is unique only within its issuer, so where a trial's
+images come from several sites the map names the issuer, and a file matches a row only on
+both its Patient ID and its Issuer of Patient ID.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COLUMNS = ("original_id", "subject_id", "date_offset_days")
+ISSUER = "issuer_of_patient_id"
+
+
+def match_key(patient_id: str, issuer: str = "") -> str:
+    """The key a patient is known by: the Patient ID, qualified by its issuer if there is one.
+    A backslash separates them: it cannot occur inside one DICOM LO value."""
+    patient_id, issuer = patient_id.strip(), issuer.strip()
+    return f"{patient_id}\\{issuer}" if issuer else patient_id
 
 
 @dataclass(frozen=True)
@@ -41,9 +52,9 @@ def load(path: str | Path) -> dict[str, Subject]:
         subjects: dict[str, Subject] = {}
         released: set[str] = set()
         for line, row in enumerate(reader, start=2):
-            original = (row["original_id"] or "").strip()
+            original = match_key(row["original_id"] or "", row.get(ISSUER) or "")
             subject = (row["subject_id"] or "").strip()
-            if not original or not subject:
+            if not (row["original_id"] or "").strip() or not subject:
                 raise SubjectMapError(f"{path}:{line}: empty original_id or subject_id")
             try:
                 offset = int((row["date_offset_days"] or "").strip())
