@@ -34,8 +34,9 @@ def fingerprint(cfg: Config) -> str:
         "overrides": sorted(cfg.overrides.items()),
         "safe_private": sorted(cfg.safe_private),
         "allow_list": sorted(cfg.allow_list) if cfg.allow_list is not None else None,
-        "subjects": sorted((k, v.subject_id, v.date_offset_days) for k, v in
-                           (cfg.subjects or {}).items()),
+        "subjects": sorted((k, v.subject_id, v.date_offset_days, v.site_id, v.study_id,
+                            v.rfstdtc) for k, v in (cfg.subjects or {}).items()),
+        "preset": [cfg.preset, list(cfg.trial)],
     }  # fmt: skip
     return keys.digest(cfg.key, "run", json.dumps(settings, sort_keys=True)).hex()[:32]
 

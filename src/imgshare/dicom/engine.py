@@ -40,7 +40,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID_dictionary
 
 from imgshare import __version__, profile
-from imgshare.dicom import dates, hooks, keys
+from imgshare.dicom import dates, hooks, keys, presets
 from imgshare.dicom.config import Config
 from imgshare.dicom.text import Cleaner, date_variants, name_tokens
 from imgshare.reasons import from_exception
@@ -189,7 +189,10 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
         ctx._cleaner = Cleaner(identifying_values(ds))
+    preset = presets.prepare(ds, config)  # the originals a preset's rules depend on
     _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
+    if preset is not None:
+        presets.finish(preset, ds, ctx, apply)
     if apply:
         for option in config.options:
             if option in hooks.PIXEL_HOOKS:
@@ -466,6 +469,8 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
             del ds[tag]
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = f"imgshare {__version__}; DICOM PS3.15 E.1-1 (2024e)"
+    if cfg.preset:
+        ds.DeidentificationMethod = [ds.DeidentificationMethod, f"imgshare preset {cfg.preset}"]
     codes = Sequence()
     for option in [profile.BASIC, *(profile.OPTIONS[o] for o in cfg.options)]:
         item = Dataset()

@@ -5,6 +5,12 @@ with their own subject IDs and per-subject date shifts. The released images must
 exactly those, or the measurements in the tumour domains no longer point at the right
 images. The map is a CSV file with the columns ``original_id``, ``subject_id`` and
 ``date_offset_days`` (an integer, added to every date of that subject).
+
+Optional columns, used by the SDTM preset (``imgshare.dicom.presets``) to fill the Clinical
+Trial attributes of group 0012 with what the clinical release published: ``site_id`` (the
+released SITEID), ``study_id`` (STUDYID) and ``rfstdtc`` (the subject's original reference
+start date, ISO 8601, from which a study's SDTM study day is computed). Maps without them
+stay valid.
 """
 
 from __future__ import annotations
@@ -14,12 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COLUMNS = ("original_id", "subject_id", "date_offset_days")
+OPTIONAL = ("site_id", "study_id", "rfstdtc")
 
 
 @dataclass(frozen=True)
 class Subject:
     subject_id: str
     date_offset_days: int
+    site_id: str = ""
+    study_id: str = ""
+    rfstdtc: str = ""
 
 
 class SubjectMapError(ValueError):
@@ -55,6 +65,7 @@ def load(path: str | Path) -> dict[str, Subject]:
                 raise SubjectMapError(f"{path}:{line}: original_id listed twice")
             if subject in released:
                 raise SubjectMapError(f"{path}:{line}: subject_id listed twice")
-            subjects[original] = Subject(subject, offset)
+            extra = {c: (row.get(c) or "").strip() for c in OPTIONAL if c in row}
+            subjects[original] = Subject(subject, offset, **extra)
             released.add(subject)
     return subjects
