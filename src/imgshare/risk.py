@@ -117,3 +117,59 @@ def risk_summary(
         "average_risk": len(classes) / n,
         "share_above_threshold": sum(1 for s in sizes if 1 / s > threshold) / n,
     }
+
+
+#: DM variables read as quasi-identifiers when clinical and image data are assessed together.
+DM_QUASI_IDENTIFIERS = ("AGE", "SEX", "SITEID")
+
+
+def clinical_records(dm: Any, columns: Sequence[str] = DM_QUASI_IDENTIFIERS) -> dict[str, dict]:
+    """One record per released USUBJID from a DM dataset (a pandas DataFrame).
+
+    AGE becomes an int where it is a whole number, so that :func:`generalise` can band it;
+    other values are kept as text. Columns the DM lacks are recorded as 'unknown'.
+    """
+    records: dict[str, dict] = {}
+    for row in dm.to_dict("records"):
+        record: dict[str, Any] = {}
+        for column in columns:
+            value = row.get(column, "")
+            text = str(value).strip() if value is not None else ""
+            if column == "AGE":
+                record["age"] = int(float(text)) if text.replace(".", "", 1).isdigit() else None
+            else:
+                record[column.lower()] = text or "unknown"
+        records[str(row["USUBJID"])] = record
+    return records
+
+
+def joint_records(
+    clinical: dict[str, dict], images: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Clinical and header quasi-identifiers of each subject in one record.
+
+    Why joint: a recipient holds both releases, linked by the subject pseudonym. The risk of
+    the combined record is what matters, and it is never lower than either part's. Keys are
+    prefixed ``dm_`` and ``img_``; a subject with images but no DM row (or the reverse) keeps
+    'unknown' for the missing part, so nobody drops out of the count.
+    """
+    by_subject = {r["patient"]: r for r in images}
+    out = []
+    for subject in sorted(set(clinical) | set(by_subject)):
+        record: dict[str, Any] = {"patient": subject}
+        for key, value in clinical.get(subject, {}).items():
+            record[f"dm_{key}"] = value
+        image = by_subject.get(subject, {})
+        for key in ("sex", "age", "study_year", "manufacturer", "institution"):
+            record[f"img_{key}"] = image.get(key, "unknown")
+        out.append(record)
+    return out
+
+
+def generalise_joint(record: dict[str, Any], age_band: int = 10) -> dict[str, Any]:
+    """A copy of a joint record with both ages in bands of ``age_band`` years."""
+    out = dict(record)
+    for key in ("dm_age", "img_age"):
+        if key in out:
+            out[key] = generalise({"age": out[key]}, age_band)["age"]
+    return out

@@ -33,6 +33,8 @@ STUDYID = "ONC-001"
 VISITS = (("SCREENING", 1, -7), ("WEEK 6", 2, 42), ("WEEK 12", 3, 84))
 LESIONS = (("T01", "LUNG"), ("T02", "LIVER"))
 SLICES = 3
+#: Ages at RFSTDTC; the third subject is over 89, as some trial populations are.
+AGES = (50, 53, 91, 59, 62, 65, 68, 71)
 _FIRST = ("Ada", "Bram", "Cleo", "Dmitri", "Edith", "Farid", "Greta", "Hugo")
 _LAST = ("Lovelace", "Vermeer", "Okafor", "Ivanov", "Nakamura", "Haddad", "Lind", "Moreau")
 
@@ -54,7 +56,7 @@ class Clinical:
 class Trial:
     clinical: Clinical
     images: Path
-    subject_map: pd.DataFrame  # original_id, subject_id, date_offset_days
+    subject_map: pd.DataFrame  # original_id, subject_id, date_offset_days, site_id, ...
 
 
 def _pixels(rng: random.Random) -> bytes:
@@ -92,6 +94,8 @@ def make_trial(root: str | Path, n_subjects: int = 4, seed: int = 9) -> Trial:
         usubjid = f"{STUDYID}-{101 + i:04d}"
         name = f"{_LAST[i % 8]}^{_FIRST[i % 8]}"
         start = dt.date(2021, 3, 1) + dt.timedelta(days=19 * i)
+        age, sex = AGES[i % len(AGES)], ("F" if i % 2 == 0 else "M")
+        birth = dt.date(start.year - age - 1, 11, 5)  # so the age at RFSTDTC is ``age``
         dm.append(
             {
                 "STUDYID": STUDYID,
@@ -99,9 +103,9 @@ def make_trial(root: str | Path, n_subjects: int = 4, seed: int = 9) -> Trial:
                 "USUBJID": usubjid,
                 "SUBJID": usubjid[-4:],
                 "RFSTDTC": _iso(start),
-                "SITEID": "01",
-                "AGE": 50 + 3 * i,
-                "SEX": "F" if i % 2 == 0 else "M",
+                "SITEID": f"{1 + 2 * i // n_subjects:02d}",
+                "AGE": age,
+                "SEX": sex,
                 "ARM": "DRUG A" if i % 2 == 0 else "PLACEBO",
             }
         )
@@ -110,6 +114,10 @@ def make_trial(root: str | Path, n_subjects: int = 4, seed: int = 9) -> Trial:
                 "original_id": usubjid,
                 "subject_id": f"ONC001-P{rng.randrange(1000, 9999)}",
                 "date_offset_days": -rng.randrange(1000, 1400),
+                # Optional columns for the SDTM preset: what DM released, and RFSTDTC.
+                "site_id": f"{1 + 2 * i // n_subjects:02d}",
+                "study_id": STUDYID,
+                "rfstdtc": _iso(start),
             }
         )
         sizes = {lnk: rng.randrange(18, 45) for lnk, _ in LESIONS}
@@ -136,6 +144,8 @@ def make_trial(root: str | Path, n_subjects: int = 4, seed: int = 9) -> Trial:
                 ds.Rows = ds.Columns = 16
                 ds.PixelData = _pixels(rng)
                 ds.StudyDescription = f"CT chest abdomen {visit.lower()} for {name}"
+                ds.PatientSex, ds.PatientBirthDate = sex, birth.strftime("%Y%m%d")
+                ds.PatientAge = f"{(date - birth).days * 4 // 1461:03d}Y"  # age at the study
                 testing.save(ds, images / usubjid / visit.replace(" ", "_") / f"{s + 1}.dcm")
             total = 0.0
             for n, (lnk, loc) in enumerate(LESIONS):
@@ -205,8 +215,9 @@ def deidentify_clinical(clinical: Clinical, subject_map: pd.DataFrame, key: byte
     """The sponsor's clinical de-identification, as the subject map records it.
 
     USUBJID becomes the subject pseudonym, SUBJID is dropped, every ``--DTC`` and
-    ``RFSTDTC`` is shifted by the subject's offset, and the image reference ``IMGSOPUID`` is
-    replaced with the keyed UID the image release will carry.
+    ``RFSTDTC`` is shifted by the subject's offset, AGE over 89 is released as 90 ("90 or
+    older"), and the image reference ``IMGSOPUID`` is replaced with the keyed UID the image
+    release will carry.
     """
     ids = dict(zip(subject_map.original_id, subject_map.subject_id, strict=True))
     offsets = dict(zip(subject_map.original_id, subject_map.date_offset_days, strict=True))
@@ -218,6 +229,8 @@ def deidentify_clinical(clinical: Clinical, subject_map: pd.DataFrame, key: byte
                 _shift(v, int(offsets[s]))
                 for v, s in zip(frame[column], frame.USUBJID, strict=True)
             ]
+        if "AGE" in frame:  # ages over 89 grouped as "90 or older", released as 90
+            frame["AGE"] = [min(int(a), 90) for a in frame.AGE]
         if "IMGSOPUID" in frame:
             frame["IMGSOPUID"] = [keys.uid(key, u) for u in frame.IMGSOPUID]
         frame["USUBJID"] = frame.USUBJID.map(ids)

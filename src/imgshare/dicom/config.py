@@ -14,6 +14,10 @@ Recipe (YAML or TOML)::
     safe_private:         # private attributes kept under retain-safe-private
       - {group: 0x0019, creator: "ACME_RESEARCH_1", element: 0x10}
     allow_list: [Modality, SliceThickness, PixelSpacing]   # optional, strictest mode
+    preset:               # optional: align with a clinical release (imgshare.dicom.presets)
+      name: sdtm
+      sponsor: Example Pharma
+      protocol_id: ONC-001
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import yaml
 from pydicom.datadict import tag_for_keyword
 
 from imgshare import profile
-from imgshare.dicom import keys, subjects
+from imgshare.dicom import keys, presets, subjects
 
 VALID_ACTIONS = {"X", "Z", "D", "K", "C", "U"}
 
@@ -95,12 +99,15 @@ class Config:
     recipe_sha256: str | None = None
     #: Where the key was read from (never the key itself): a run refuses a key inside DST.
     key_file: str | None = None
+    preset: str | None = None  # a name from imgshare.dicom.presets.PRESETS
+    trial: tuple[tuple[str, str], ...] = ()  # the preset's settings (sponsor, protocol_id, ...)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", profile.check_options(list(self.options)))
         for tag, action in self.overrides.items():
             if action not in VALID_ACTIONS:
                 raise RecipeError(f"override for {tag:08X}: {action!r} is not an action")
+        presets.check(self)
 
     @functools.cached_property
     def decision_key(self) -> tuple:
@@ -114,6 +121,7 @@ class Config:
             tuple(sorted(self.overrides.items())),
             tuple(sorted(self.safe_private)),
             tuple(sorted(self.allow_list)) if self.allow_list is not None else None,
+            self.preset,
         )
 
     def settings(self) -> dict[str, Any]:
@@ -130,8 +138,10 @@ class Config:
             "safe_private": sorted(self.safe_private),
             "allow_list": sorted(self.allow_list) if self.allow_list is not None else None,
             "subjects": sorted(
-                (k, v.subject_id, v.date_offset_days) for k, v in (self.subjects or {}).items()
+                (k, v.subject_id, v.date_offset_days, v.site_id, v.study_id, v.rfstdtc)
+                for k, v in (self.subjects or {}).items()
             ),
+            "preset": [self.preset, [list(item) for item in self.trial]],
             "environment": {
                 k: v for k, v in sorted(os.environ.items()) if k.startswith("IMGSHARE_")
             },
@@ -155,7 +165,8 @@ def load_recipe(path: str | Path) -> dict:
     data = data or {}
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: a recipe is a mapping of options, overrides, …")
-    unknown = set(data) - {"options", "overrides", "safe_private", "allow_list", "description"}
+    known = {"options", "overrides", "safe_private", "allow_list", "description", "preset"}
+    unknown = set(data) - known
     if unknown:
         raise RecipeError(f"{path}: unknown recipe key(s): {', '.join(sorted(unknown))}")
     data["_sha256"] = hashlib.sha256(text.encode()).hexdigest()
@@ -182,6 +193,7 @@ def build(
                 f"safe_private entry {entry!r} needs group, creator, element"
             ) from None
     allow = data.get("allow_list")
+    preset, trial = presets.parse(data.get("preset"))
     return Config(
         key=keys.load_key(key_file),
         options=tuple(list(data.get("options") or []) + list(options)),
@@ -191,4 +203,6 @@ def build(
         allow_list=frozenset(parse_tag(a) for a in allow) if allow is not None else None,
         recipe_sha256=data.get("_sha256"),
         key_file=str(Path(key_file).resolve()),
+        preset=preset,
+        trial=trial,
     )

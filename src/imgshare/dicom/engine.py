@@ -10,8 +10,8 @@ The rules, in order, for an element at any depth:
 
 1. Group lengths (gggg,0000) go: they are deprecated and would be wrong after editing.
 2. Private elements (odd groups) go, unless Retain Safe Private is chosen and the element is
-   on the recipe's safe list, matched by its private creator. A private creator element is
-   kept only while an element of its block is kept.
+   in PS3.15 Table E.3.10-1 or on the recipe's safe list, matched by its private creator.
+   A private creator element is kept only while an element of its block is kept.
 3. A recipe override decides, if there is one.
 4. In allow-list mode, top-level attributes not on the list go.
 5. Attributes in Table E.1-1 get the table's action for the chosen options; a compound action
@@ -42,7 +42,7 @@ from pydicom.uid import UID_dictionary
 from pydicom.valuerep import AMBIGUOUS_VR
 
 from imgshare import __version__, profile
-from imgshare.dicom import dates, hooks, keys, subjects
+from imgshare.dicom import dates, hooks, keys, presets, subjects
 from imgshare.dicom.config import Config
 from imgshare.dicom.text import Cleaner, date_variants, name_tokens
 from imgshare.reasons import from_exception
@@ -221,7 +221,10 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
         ctx._cleaner = Cleaner(identifying_values(ds))
+    preset = presets.prepare(ds, config)  # the originals a preset's rules depend on
     _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
+    if preset is not None:
+        presets.finish(preset, ds, ctx, apply)
     if apply:
         for option in config.options:
             if option in hooks.PIXEL_HOOKS:
@@ -272,8 +275,11 @@ def _decide_uncached(
             return "K?", "private creator (kept only with a kept element of its block)"
         creator_tag = (group << 16) | (element >> 8)
         creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
-        if cfg.has("retain-safe-private") and (group, creator, element & 0xFF) in cfg.safe_private:
-            return "K", f"safe private attribute of {creator!r} (Retain Safe Private)"
+        key = (group, creator, element & 0xFF)
+        if cfg.has("retain-safe-private") and key in cfg.safe_private:
+            return "K", f"safe private attribute of {creator!r} (Retain Safe Private, recipe)"
+        if cfg.has("retain-safe-private") and key in profile.safe_private_keys():
+            return "K", f"safe private attribute of {creator!r} (PS3.15 Table E.3.10-1)"
         return "X", "private attribute (Table E.1-1, private row)"
     if int(tag) in cfg.overrides:
         return cfg.overrides[int(tag)], "recipe override"
@@ -519,6 +525,8 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
             del ds[tag]
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = f"imgshare {__version__}; DICOM PS3.15 E.1-1 (2024e)"
+    if cfg.preset:
+        ds.DeidentificationMethod = [ds.DeidentificationMethod, f"imgshare preset {cfg.preset}"]
     codes = Sequence()
     for option in [profile.BASIC, *(profile.OPTIONS[o] for o in cfg.options)]:
         item = Dataset()

@@ -8,6 +8,12 @@ images. The map is a CSV file with the columns ``original_id``, ``subject_id`` a
 ``issuer_of_patient_id``: a Patient ID is unique only within its issuer, so where a trial's
 images come from several sites the map names the issuer, and a file matches a row only on
 both its Patient ID and its Issuer of Patient ID.
+
+Optional columns, used by the SDTM preset (``imgshare.dicom.presets``) to fill the Clinical
+Trial attributes of group 0012 with what the clinical release published: ``site_id`` (the
+released SITEID), ``study_id`` (STUDYID) and ``rfstdtc`` (the subject's original reference
+start date, ISO 8601, from which a study's SDTM study day is computed). Maps without them
+stay valid.
 """
 
 from __future__ import annotations
@@ -27,10 +33,16 @@ def match_key(patient_id: str, issuer: str = "") -> str:
     return f"{patient_id}\\{issuer}" if issuer else patient_id
 
 
+OPTIONAL = ("site_id", "study_id", "rfstdtc")
+
+
 @dataclass(frozen=True)
 class Subject:
     subject_id: str
     date_offset_days: int
+    site_id: str = ""
+    study_id: str = ""
+    rfstdtc: str = ""
 
 
 class SubjectMapError(ValueError):
@@ -66,6 +78,7 @@ def load(path: str | Path) -> dict[str, Subject]:
                 raise SubjectMapError(f"{path}:{line}: original_id listed twice")
             if subject in released:
                 raise SubjectMapError(f"{path}:{line}: subject_id listed twice")
-            subjects[original] = Subject(subject, offset)
+            extra = {c: (row.get(c) or "").strip() for c in OPTIONAL if c in row}
+            subjects[original] = Subject(subject, offset, **extra)
             released.add(subject)
     return subjects

@@ -47,6 +47,8 @@ def byte_order(raw: bytes, sizes: tuple[int, ...] = (348, 540)) -> tuple[str, in
 
 def kind_of_header(raw: bytes) -> str | None:
     """The kind named by a header's first bytes, or None if they name none we know."""
+    if raw[128:132] == b"DICM":
+        return None  # a DICOM file: its 128-byte preamble is free-form (nibabel's Siemens DWI)
     found = byte_order(raw)
     if found is not None:
         _, size = found

@@ -8,7 +8,10 @@ catalogue chapter and the engine read the same file, so the book shows what the 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -161,6 +164,54 @@ def row_for(tag: int) -> Row | None:
 def iod_types() -> dict[str, dict[str, str]]:
     """Per SOP Class UID, the Type of each compound-action attribute (see make_iod_types)."""
     return json.loads((files(__package__) / "iod_types.json").read_text())["types"]
+
+
+@dataclass(frozen=True)
+class SafePrivate:
+    """One row of Table E.3.10-1: a private attribute the standard lists as safe to keep."""
+
+    group: int
+    element: int  # within the private block, 0x00-0xFF
+    creator: str
+    vr: str
+    vm: str
+    meaning: str
+
+
+_PRIVATE_TAG = re.compile(r"^\(([0-9A-Fa-f]{4}),xx([0-9A-Fa-f]{2})\)$")
+
+
+@cache
+def safe_private_table() -> tuple[SafePrivate, ...]:
+    """Table E.3.10-1 (Safe Private Attributes), as shipped in ``table_e3_10_1.csv``.
+
+    Why data: the Retain Safe Private Option is only as good as its list, and the standard's
+    list is long (479 rows) and revised; a hand-typed copy would drift. See
+    SAFE_PRIVATE_README.md for the edition and where the file came from.
+    """
+    text = (files(__package__) / "table_e3_10_1.csv").read_text(encoding="utf-8")
+    rows = []
+    for line, item in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        match = _PRIVATE_TAG.match(item["Data Element"].strip())
+        if not match:
+            raise ValueError(f"table_e3_10_1.csv:{line}: not a private tag (gggg,xxee)")
+        rows.append(
+            SafePrivate(
+                group=int(match.group(1), 16),
+                element=int(match.group(2), 16),
+                creator=item["Private Creator"].strip(),
+                vr=item["VR"].strip(),
+                vm=item["VM"].strip(),
+                meaning=item["Meaning"].strip(),
+            )
+        )
+    return tuple(rows)
+
+
+@cache
+def safe_private_keys() -> frozenset[tuple[int, str, int]]:
+    """(group, private creator, element within the block) of every Table E.3.10-1 row."""
+    return frozenset((r.group, r.creator, r.element) for r in safe_private_table())
 
 
 def check_options(slugs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
