@@ -89,3 +89,16 @@ def test_figure_shows_every_step() -> None:
     texts = " ".join(t.get_text() for t in fig.axes[0].texts).replace("\n", " ")
     for s in requestpath.STEPS:
         assert s.name.split()[0] in texts
+
+
+def test_review_sample_takes_objects_that_do_not_sort() -> None:
+    class Item:  # like a samples.Sample: no ordering of its own
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __repr__(self) -> str:
+            return self.name
+
+    items = [Item(f"x{i}") for i in range(10)]
+    chosen = requestpath.review_sample(items, lambda i: "one", 3, seed=1)
+    assert len(chosen["one"]) == 3

@@ -147,8 +147,22 @@ def transfer_syntax_table(paths: list[Path], catalogue) -> list[dict[str, str]]:
     loss = dict(zip(catalogue["uid"], catalogue["loss"], strict=True))
     rows = []
     for path in paths:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
-        uid = ds.file_meta.TransferSyntaxUID
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        uid = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+        if uid is None:  # a bare data set: the encoding is not recorded, so say so
+            rows.append(
+                {
+                    "file": Path(path).name,
+                    "transfer syntax": "not recorded (no file meta header)",
+                    "loss (standard)": "unknown",
+                    "Lossy Image Compression (file)": str(
+                        ds.get("LossyImageCompression", "absent")
+                    ),
+                    "decoders here": "-",
+                    "decoders not installed": "-",
+                }
+            )
+            continue
         if not uid.is_compressed:
             available, missing = "none needed (native)", "-"
         else:
@@ -252,3 +266,53 @@ def perturbed_copy(path: Path, out: Path, seed: int = 0) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(out)
     return out
+
+
+def unix_time(value: int) -> str:
+    """A number of seconds since 1970-01-01 as an ISO date and time (UTC).
+
+    Why: vendors store dates in private elements as integers, which no text search for dates
+    finds; reading such a value as a Unix time is how a reviewer sees what it holds.
+    """
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(int(value), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def private_fate(
+    path: Path, options: tuple[str, ...] = (), safe: frozenset[tuple[int, str, int]] = frozenset()
+) -> list[dict[str, str]]:
+    """What the engine would do to each top-level private element of a file, given options and
+    a safe list of (group, private creator, element byte) entries, as a recipe would name them.
+    """
+    import secrets
+
+    from imgshare.dicom import config, engine, io
+
+    ds, _ = io.read(Path(path))
+    cfg = config.Config(key=secrets.token_bytes(32), options=options, safe_private=safe)
+    ctx = engine.plan(ds, cfg)
+    rows = []
+    for decision in ctx.decisions:
+        tag = decision.path.split(">")[0].strip()
+        if not re.fullmatch(r"\([0-9A-F]{4},[0-9A-F]{4}\)", tag):
+            continue
+        if int(tag[1:5], 16) % 2 == 1:
+            rows.append({"tag": tag, "action": decision.action, "why": decision.reason})
+    return rows
+
+
+def uid_leak_census(paths: list[Path]) -> list[dict[str, object]]:
+    """For each file: its manufacturer and which of its UIDs carry a header date or time."""
+    rows = []
+    for path in paths:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+        carrying = sorted({leak.uid_keyword for leak in uid_leaks(ds)})
+        rows.append(
+            {
+                "file": Path(path).name,
+                "manufacturer": str(ds.get("Manufacturer", "") or ""),
+                "UIDs carrying a header date or time": ", ".join(carrying) or "none",
+            }
+        )
+    return rows

@@ -193,7 +193,9 @@ def review_sample(
     for stratum in sorted(groups, key=str):
         members = sorted(groups[stratum], key=str)
         chosen[stratum] = (
-            members if len(members) <= per_stratum else sorted(rng.sample(members, per_stratum))
+            members
+            if len(members) <= per_stratum
+            else sorted(rng.sample(members, per_stratum), key=str)
         )
     return chosen
 
