@@ -143,15 +143,18 @@ def test_only_whole_values_count_as_leaks() -> None:
     assert {leak.value for leak in knowledge.uid_leaks(ds)} == {"20040119", "072730"}
 
 
+TABLES_WITH_SOURCES = [
+    p for p in sorted(ROOT.glob("book/*/data/*.csv")) if "sources" in p.open().readline()
+]
+
+
 @pytest.mark.parametrize(
-    "path", sorted(ROOT.glob("book/*/data/*.csv")), ids=lambda p: f"{p.parent.parent.name}/{p.name}"
+    "path", TABLES_WITH_SOURCES, ids=lambda p: f"{p.parent.parent.name}/{p.name}"
 )
 def test_table_sources_are_in_the_bibliography(path: Path) -> None:
     """A key in a table's sources column that the bibliography lacks renders as a broken
     citation only when the page runs; catch it here."""
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "sources" not in table.columns:
-        pytest.skip("no sources column")
     library = bibtexparser.parse_string((ROOT / "references.bib").read_text())
     known = {entry.key for entry in library.entries}
     cited = {k.strip() for cell in table["sources"] for k in cell.split(";") if k.strip()}
