@@ -32,11 +32,13 @@ def _bib_path(start: Path) -> Path:
     raise FileNotFoundError("references.bib not found above " + str(start))
 
 
-def chapter_references(chapter: str | Path):
+def chapter_references(chapter: str | Path, bibliography: str = "../bibliography.md"):
     """A Markdown list of the sources a chapter cites, for its References section.
 
     Called from the chapter itself (whose working directory is its own folder) with its file
-    name. Returns an IPython Markdown object, rendered as MyST by the book.
+    name. Returns an IPython Markdown object, rendered as MyST by the book. ``bibliography`` is
+    the link to the bibliography page from the chapter's folder (a page at the top of
+    ``book/`` passes ``"bibliography.md"``).
     """
     import bibtexparser
     from IPython.display import Markdown
@@ -61,5 +63,5 @@ def chapter_references(chapter: str | Path):
             url = entry.fields_dict["url"].value
             link = f" <{url}>"
         lines.append(f"- {{cite:t}}`{key}`: *{title}*.{link}")
-    lines.append("\nFull entries are in the [bibliography](../bibliography.md).")
+    lines.append(f"\nFull entries are in the [bibliography]({bibliography}).")
     return Markdown("\n".join(lines))
