@@ -42,7 +42,7 @@ from pydicom.uid import UID_dictionary
 from imgshare import __version__, profile
 from imgshare.dicom import dates, hooks, keys
 from imgshare.dicom.config import Config
-from imgshare.dicom.text import Cleaner, date_variants, name_tokens
+from imgshare.dicom.text import Cleaner, date_variants, name_tokens, vocabulary
 from imgshare.reasons import from_exception
 
 MAX_DEPTH = 32
@@ -56,6 +56,9 @@ DUMMY = {
 }  # fmt: skip
 TEXT_VRS = {"AE", "LO", "LT", "PN", "SH", "ST", "UC", "UT", "UR", "AS"}
 DATE_VRS = {"DA", "DT", "TM"}
+#: Free text: cleaned by the allow-list (kept words only); other text VRs by values and patterns.
+FREE_TEXT_VRS = {"LO", "LT", "SH", "ST", "UC", "UT"}
+MAX_LENGTH = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240}
 #: Attributes of coded entries, kept inside replaced or cleaned sequences.
 CODE_KEYWORDS = {
     "CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning",
@@ -98,12 +101,21 @@ class Context:
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _cleaner: Cleaner | None = None
+    _text_cleaner: Cleaner | None = None
 
     @property
     def cleaner(self) -> Cleaner:
+        """The dataset's own values and identifying patterns (for OCR'd and coded text)."""
         if self._cleaner is None:
             self._cleaner = Cleaner(identifying_values(self.dataset))
         return self._cleaner
+
+    @property
+    def text_cleaner(self) -> Cleaner:
+        """The allow-list cleaner for free text: keeps known words, removes the rest."""
+        if self._text_cleaner is None:
+            self._text_cleaner = Cleaner(identifying_values(self.dataset), vocabulary())
+        return self._text_cleaner
 
 
 def _tag_text(tag: int) -> str:
@@ -188,7 +200,9 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
     ctx = Context(config, sop_class, subject_id, offset, ds)
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
-        ctx._cleaner = Cleaner(identifying_values(ds))
+        values = identifying_values(ds)
+        ctx._cleaner = Cleaner(values)
+        ctx._text_cleaner = Cleaner(values, vocabulary())
     _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
     if apply:
         for option in config.options:
@@ -241,6 +255,8 @@ def _decide_uncached(
         creator_tag = (group << 16) | (element >> 8)
         creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
         if cfg.has("retain-safe-private") and (group, creator, element & 0xFF) in cfg.safe_private:
+            if vr in FREE_TEXT_VRS and cfg.has("clean-descriptors"):
+                return "C", f"safe private text of {creator!r}, cleaned (Clean Descriptors)"
             return "K", f"safe private attribute of {creator!r} (Retain Safe Private)"
         return "X", "private attribute (Table E.1-1, private row)"
     if int(tag) in cfg.overrides:
@@ -435,6 +451,11 @@ def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
         return
     if vr == "UI":
         _replace_uid(elem, ctx)
+        return
+    if vr in FREE_TEXT_VRS:
+        limit = MAX_LENGTH.get(vr)
+        clean = ctx.text_cleaner.clean
+        _map_values(elem, lambda v: clean(v, max_length=limit), ctx, "text could not be cleaned")
         return
     if vr in TEXT_VRS or vr == "CS":
         _map_values(elem, ctx.cleaner.clean, ctx, "text could not be cleaned")
