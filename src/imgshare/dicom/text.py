@@ -460,6 +460,8 @@ def _word_is_safe(tok: _Token, vocab: Vocabulary, cased: bool) -> bool:
         return True
     if not (vocab.known(low) or _medical(low, vocab)):
         return False
+    if low in TITLES or low in WEAK_TITLES:
+        return True  # "Dr" stays; the name after it goes
     # "CT chest Brown": a known name or place, written as one, goes
     return not (cased and _capital(tok) and not tok.segment_start and _proper(vocab, low))
 
