@@ -52,7 +52,7 @@ _ORD = r"(?:st|nd|rd|th)?"
 _STREET = (
     r"road|rd|street|st|lane|ln|avenue|ave|drive|close|way|place|crescent|grove|court|terrace|"
     r"gardens|square|row|walk|parade|boulevard|blvd|end|gate|mews|rise|view|hill|park|green|"
-    r"strasse|straße|str|rue|via|calle|weg|gasse|laan"
+    r"strasse|straße|str|rue|via|weg|gasse|laan"
 )
 #: Identifying patterns, whatever their source (the older cleaner's list; OCR uses it too).
 PATTERNS = [
@@ -73,7 +73,7 @@ _HOSPITAL = (
     r"(?:medical|imaging|health|cancer|diagnostic)\s+(?:centre|center)"
 )
 _HOSPITAL_GENERIC = (
-    r"(?:general|university|district|community|memorial|teaching|children's|childrens|county|"
+    r"(?:general|university|district|community|memorial|teaching|children's|county|"
     r"city|royal|regional|national|central|women's|eye|cancer|private|specialist|the)"
 )
 #: Further patterns of the allow-list cleaner: more date forms, addresses, postcodes, URLs,
