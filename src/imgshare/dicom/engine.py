@@ -11,7 +11,8 @@ The rules, in order, for an element at any depth:
 1. Group lengths (gggg,0000) go: they are deprecated and would be wrong after editing.
 2. Private elements (odd groups) go, unless Retain Safe Private is chosen and the element is
    on the recipe's safe list, matched by its private creator. A private creator element is
-   kept only while an element of its block is kept.
+   kept only while an element of its block is kept. Kept private text is cleaned like a
+   descriptor when Clean Descriptors is chosen.
 3. A recipe override decides, if there is one.
 4. In allow-list mode, top-level attributes not on the list go.
 5. Attributes in Table E.1-1 get the table's action for the chosen options; a compound action
