@@ -11,7 +11,8 @@ The rules, in order, for an element at any depth:
 1. Group lengths (gggg,0000) go: they are deprecated and would be wrong after editing.
 2. Private elements (odd groups) go, unless Retain Safe Private is chosen and the element is
    in PS3.15 Table E.3.10-1 or on the recipe's safe list, matched by its private creator.
-   A private creator element is kept only while an element of its block is kept.
+   A private creator element is kept only while an element of its block is kept. Kept
+   private text is cleaned like a descriptor when Clean Descriptors is chosen.
 3. A recipe override decides, if there is one.
 4. In allow-list mode, top-level attributes not on the list go.
 5. Attributes in Table E.1-1 get the table's action for the chosen options; a compound action
@@ -44,7 +45,7 @@ from pydicom.valuerep import AMBIGUOUS_VR
 from imgshare import __version__, profile
 from imgshare.dicom import dates, hooks, keys, presets, subjects
 from imgshare.dicom.config import Config
-from imgshare.dicom.text import Cleaner, date_variants, name_tokens
+from imgshare.dicom.text import Cleaner, date_variants, name_tokens, vocabulary
 from imgshare.reasons import from_exception
 
 MAX_DEPTH = 32
@@ -58,6 +59,9 @@ DUMMY = {
 }  # fmt: skip
 TEXT_VRS = {"AE", "LO", "LT", "PN", "SH", "ST", "UC", "UT", "UR", "AS"}
 DATE_VRS = {"DA", "DT", "TM"}
+#: Free text: cleaned by the allow-list (kept words only); other text VRs by values and patterns.
+FREE_TEXT_VRS = {"LO", "LT", "SH", "ST", "UC", "UT"}
+MAX_LENGTH = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240}
 #: Attributes of coded entries, kept inside replaced or cleaned sequences.
 CODE_KEYWORDS = {
     "CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning",
@@ -100,12 +104,21 @@ class Context:
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _cleaner: Cleaner | None = None
+    _text_cleaner: Cleaner | None = None
 
     @property
     def cleaner(self) -> Cleaner:
+        """The dataset's own values and identifying patterns (for OCR'd and coded text)."""
         if self._cleaner is None:
             self._cleaner = Cleaner(identifying_values(self.dataset))
         return self._cleaner
+
+    @property
+    def text_cleaner(self) -> Cleaner:
+        """The allow-list cleaner for free text: keeps known words, removes the rest."""
+        if self._text_cleaner is None:
+            self._text_cleaner = Cleaner(identifying_values(self.dataset), vocabulary())
+        return self._text_cleaner
 
 
 def _tag_text(tag: int) -> str:
@@ -220,7 +233,9 @@ def _run(ds: Dataset, config: Config, apply: bool) -> Context:
         ctx.notes.append(note)
     if config.options or "C" in config.overrides.values():
         # Gather the values to search for before the walk changes any of them.
-        ctx._cleaner = Cleaner(identifying_values(ds))
+        values = identifying_values(ds)
+        ctx._cleaner = Cleaner(values)
+        ctx._text_cleaner = Cleaner(values, vocabulary())
     preset = presets.prepare(ds, config)  # the originals a preset's rules depend on
     _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
     if preset is not None:
@@ -276,10 +291,20 @@ def _decide_uncached(
         creator_tag = (group << 16) | (element >> 8)
         creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
         key = (group, creator, element & 0xFF)
-        if cfg.has("retain-safe-private") and key in cfg.safe_private:
-            return "K", f"safe private attribute of {creator!r} (Retain Safe Private, recipe)"
-        if cfg.has("retain-safe-private") and key in profile.safe_private_keys():
-            return "K", f"safe private attribute of {creator!r} (PS3.15 Table E.3.10-1)"
+        if cfg.has("retain-safe-private"):
+            if key in cfg.safe_private:
+                source = "Retain Safe Private, recipe"
+            elif key in profile.safe_private_keys():
+                source = "PS3.15 Table E.3.10-1"
+            else:
+                source = None
+            if source and vr in FREE_TEXT_VRS and cfg.has("clean-descriptors"):
+                return (
+                    "C",
+                    f"safe private text of {creator!r} ({source}), cleaned (Clean Descriptors)",
+                )
+            if source:
+                return "K", f"safe private attribute of {creator!r} ({source})"
         return "X", "private attribute (Table E.1-1, private row)"
     if int(tag) in cfg.overrides:
         return cfg.overrides[int(tag)], "recipe override"
@@ -497,6 +522,11 @@ def _clean(ds: Dataset, elem: DataElement, ctx: Context) -> None:
         return
     if vr == "UI":
         _replace_uid(elem, ctx)
+        return
+    if vr in FREE_TEXT_VRS:
+        limit = MAX_LENGTH.get(vr)
+        clean = ctx.text_cleaner.clean
+        _map_values(elem, lambda v: clean(v, max_length=limit), ctx, "text could not be cleaned")
         return
     if vr in TEXT_VRS or vr == "CS":
         _map_values(elem, ctx.cleaner.clean, ctx, "text could not be cleaned")

@@ -27,7 +27,7 @@ from pydicom.datadict import tag_for_keyword
 from imgshare import profile
 from imgshare.dicom import keys
 from imgshare.dicom.config import Config
-from imgshare.dicom.text import Cleaner, date_variants, name_tokens
+from imgshare.dicom.text import Cleaner, date_variants, name_tokens, vocabulary
 
 CLASSES = ("identifying", "quasi-identifying", "safe")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(.*)$")
@@ -133,7 +133,8 @@ def clean(
                 done["keys_shifted"].append(key)
         elif act == "clean" and isinstance(value, str | int | float):
             if cleaner is None:
-                cleaner = Cleaner(identifying_values(data, list(extra_identifiers)))
+                # the allow-list cleaner, as for DICOM descriptors under Clean Descriptors
+                cleaner = Cleaner(identifying_values(data, list(extra_identifiers)), vocabulary())
             text = cleaner.clean(str(value)) if isinstance(value, str) else value
             if text is None or text == "":
                 done["keys_removed"].append(key)
