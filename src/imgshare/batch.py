@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgshare import __version__, journal, nifti
+from imgshare import __version__, gate, journal, nifti
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
+from imgshare.pixels import series_batch
 from imgshare.reasons import from_exception
 
 
@@ -42,6 +43,7 @@ class Report:
     workers: int
     files: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    settings: dict[str, Any] = field(default_factory=dict)  # pixels, NIfTI, release flag
 
     @property
     def counts(self) -> dict[str, int]:
@@ -63,6 +65,7 @@ class Report:
             "profile": "DICOM PS3.15 Table E.1-1 (2024e), Basic Profile",
             "options": list(self.options),
             "recipe_sha256": self.recipe_sha256,
+            "settings": self.settings,
             "subject_map": self.subject_map,
             "workers": self.workers,
             "counts": counts,
@@ -82,6 +85,11 @@ class Report:
             f"failed {c['failed']}",
             f"time {self.seconds:.1f} s with {self.workers} worker(s)",
         ]
+        if self.settings.get("release_unreviewed_pixels"):
+            lines.append(
+                "RELEASED UNREVIEWED: --release-unreviewed-pixels was given; files "
+                "whose pixels may identify were released untreated (see their notes)"
+            )
         if self.done_before:
             lines.append(f"resumed: {self.done_before} file(s) were done by an earlier run")
         problems = [f for f in self.files if f["status"] != "processed"]
@@ -158,6 +166,9 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
             result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
             return result
         ds, notes = io.read(Path(path))
+        # --- imgshare.pixels hook: a prepared series' defaced pixels, then the release gate
+        notes = notes + series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
+        # --- end of hook
         ctx = engine.apply(ds, cfg)
         target = output_path(ds, cfg, ctx.subject_id)
         temp = io.write_temp(ds, dst / target.parent, durable=_DURABLE)
@@ -218,7 +229,9 @@ def run(
         raise UsageError(str(exc)) from None
     jobs = [(str(p), rel) for p, rel in find_files(src_r)]
     rep = Report(cfg.options, cfg.recipe_sha256, cfg.subjects is not None, workers)
+    rep.settings = cfg.pixel_settings()
     start = time.perf_counter()
+    rep.settings["faces"] = series_batch.prepare(jobs, cfg, dst_r)  # imgshare.pixels hook
     claimed: dict[str, str] = {}
     earlier = {}
     for path, rel in jobs:
@@ -259,6 +272,7 @@ def run(
     if bar is not None:
         bar.close()
     log.close()
+    series_batch.cleanup(dst_r)  # imgshare.pixels hook: the defaced series' work folder
     clear_stale(dst_r)  # temporary files of workers that died
     rep.seconds = time.perf_counter() - start
     if report:
@@ -321,7 +335,8 @@ def deidentify_tree(
     workers: int = 1,
     report: str | Path | None = None,
     scheduler: str | None = None,
+    release_unreviewed: bool = False,
 ) -> Report:
     """The command line's ``deidentify`` as a function, for notebooks and other programs."""
-    cfg = config_mod.build(key_file, options, subjects, recipe)
+    cfg = config_mod.build(key_file, options, subjects, recipe, release_unreviewed)
     return run(src, dst, cfg, workers=workers, report=report, scheduler=scheduler)

@@ -36,6 +36,7 @@ def fingerprint(cfg: Config) -> str:
         "allow_list": sorted(cfg.allow_list) if cfg.allow_list is not None else None,
         "subjects": sorted((k, v.subject_id, v.date_offset_days) for k, v in
                            (cfg.subjects or {}).items()),
+        "pixel_settings": cfg.pixel_settings(),  # pixels, NIfTI, release flag (developer B)
     }  # fmt: skip
     return keys.digest(cfg.key, "run", json.dumps(settings, sort_keys=True)).hex()[:32]
 

@@ -14,6 +14,20 @@ Recipe (YAML or TOML)::
     safe_private:         # private attributes kept under retain-safe-private
       - {group: 0x0019, creator: "ACME_RESEARCH_1", element: 0x10}
     allow_list: [Modality, SliceThickness, PixelSpacing]   # optional, strictest mode
+    pixels:               # Clean Pixel Data (see imgshare.pixels.clean and .triage)
+      burned_in: mask-text          # mask-text, mask-identifying, known-regions, refuse
+      ocr_all: false                # OCR every image, whatever the triage says
+      us_regions: false             # blank everything outside the ultrasound regions
+      verify: true                  # read the output again; refuse what is still readable
+    nifti:
+      keep_extensions: [32]         # NIfTI header extension codes kept (default: none)
+
+The pixel and NIfTI settings used to be environment variables (``IMGSHARE_BURNED_IN``,
+``IMGSHARE_OCR_ALL``, ``IMGSHARE_US_REGIONS``, ``IMGSHARE_OCR_VERIFY``,
+``IMGSHARE_NIFTI_KEEP_EXTENSIONS``); they are read no more. In the recipe they are versioned
+with the other decisions, written into the run report and covered by the resume fingerprint.
+``release_unreviewed`` is not a recipe key: it is the command line's explicit
+``--release-unreviewed-pixels`` (see :mod:`imgshare.gate`).
 """
 
 from __future__ import annotations
@@ -21,8 +35,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydicom.datadict import tag_for_keyword
@@ -61,6 +76,57 @@ class RecipeError(ValueError):
     """The recipe file is malformed; the message says where."""
 
 
+#: What Clean Pixel Data does where text may be burned in (see imgshare.pixels.settings).
+BURNED_IN_POLICIES = ("mask-text", "mask-identifying", "known-regions", "refuse")
+
+
+@dataclass(frozen=True)
+class PixelSettings:
+    """Settings of Clean Pixel Data (the recipe's ``pixels`` mapping)."""
+
+    burned_in: str = "mask-text"
+    ocr_all: bool = False
+    us_regions: bool = False
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        if self.burned_in not in BURNED_IN_POLICIES:
+            raise RecipeError(
+                f"pixels.burned_in={self.burned_in!r}: choose one of {', '.join(BURNED_IN_POLICIES)}"
+            )
+        for name in ("ocr_all", "us_regions", "verify"):
+            if not isinstance(getattr(self, name), bool):
+                raise RecipeError(f"pixels.{name} must be true or false")
+
+
+@dataclass(frozen=True)
+class NiftiSettings:
+    """Settings of the NIfTI path (the recipe's ``nifti`` mapping)."""
+
+    keep_extensions: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        try:
+            codes = frozenset(int(c) for c in self.keep_extensions)
+        except (TypeError, ValueError):
+            raise RecipeError(
+                "nifti.keep_extensions lists extension codes, e.g. [32, 44]"
+            ) from None
+        object.__setattr__(self, "keep_extensions", codes)
+
+
+def _section(data: dict, name: str, cls: type) -> Any:
+    """A recipe section as its settings object; unknown keys are refused, not ignored."""
+    raw = data.get(name) or {}
+    if not isinstance(raw, dict):
+        raise RecipeError(f"recipe key {name!r} is a mapping of settings")
+    known = set(cls.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise RecipeError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
+    return cls(**raw)
+
+
 def parse_tag(text: str | int) -> int:
     """A tag from '(0010,0010)', '00100010', '0x00100010' or a keyword such as 'PatientName'."""
     if isinstance(text, int):
@@ -91,6 +157,11 @@ class Config:
     safe_private: frozenset[tuple[int, str, int]] = frozenset()
     allow_list: frozenset[int] | None = None
     recipe_sha256: str | None = None
+    pixels: PixelSettings = PixelSettings()
+    nifti: NiftiSettings = NiftiSettings()
+    #: Release files whose pixels may identify without the option that treats them (the
+    #: command line's --release-unreviewed-pixels); written into every report.
+    release_unreviewed: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", profile.check_options(list(self.options)))
@@ -112,6 +183,15 @@ class Config:
             tuple(sorted(self.allow_list)) if self.allow_list is not None else None,
         )
 
+    def pixel_settings(self) -> dict[str, Any]:
+        """The pixel and NIfTI settings and the release flag, as plain data for the run
+        report and the resume fingerprint."""
+        return {
+            "pixels": asdict(self.pixels),
+            "nifti": {"keep_extensions": sorted(self.nifti.keep_extensions)},
+            "release_unreviewed_pixels": self.release_unreviewed,
+        }
+
     def has(self, option: str) -> bool:
         return option in self.options
 
@@ -130,7 +210,8 @@ def load_recipe(path: str | Path) -> dict:
     data = data or {}
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: a recipe is a mapping of options, overrides, …")
-    unknown = set(data) - {"options", "overrides", "safe_private", "allow_list", "description"}
+    unknown = set(data) - {"options", "overrides", "safe_private", "allow_list", "description",
+                           "pixels", "nifti"}  # fmt: skip
     if unknown:
         raise RecipeError(f"{path}: unknown recipe key(s): {', '.join(sorted(unknown))}")
     data["_sha256"] = hashlib.sha256(text.encode()).hexdigest()
@@ -142,6 +223,7 @@ def build(
     options: list[str] | tuple[str, ...] = (),
     subject_map: str | Path | None = None,
     recipe: str | Path | None = None,
+    release_unreviewed: bool = False,
 ) -> Config:
     """A Config from the command line's pieces: options add to the recipe's options."""
     data = load_recipe(recipe) if recipe else {}
@@ -165,4 +247,7 @@ def build(
         safe_private=frozenset(safe),
         allow_list=frozenset(parse_tag(a) for a in allow) if allow is not None else None,
         recipe_sha256=data.get("_sha256"),
+        pixels=_section(data, "pixels", PixelSettings),
+        nifti=_section(data, "nifti", NiftiSettings),
+        release_unreviewed=release_unreviewed,
     )

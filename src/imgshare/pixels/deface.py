@@ -160,16 +160,24 @@ class Defaced:
     seconds: float
 
 
-def deface(subject) -> Defaced:
-    """Blank the face of a head volume (a SimpleITK image in any orientation)."""
+def face_mask(subject):
+    """The template's face carried into ``subject``'s grid (1 = face) and the transform."""
     sitk = _sitk()
-    start = time.perf_counter()
     _, keep = template()
     transform = register(_coarse(subject), _coarse_template())
     keep_here = sitk.Resample(keep, subject, transform, sitk.sitkNearestNeighbor, 1)
-    face = sitk.Cast(keep_here == 0, sitk.sitkUInt8)
+    return sitk.Cast(keep_here == 0, sitk.sitkUInt8), transform
+
+
+def deface(subject) -> Defaced:
+    """Blank the face of a head volume (a SimpleITK image in any orientation).
+
+    The face's voxels take the volume's lowest value (air: 0 in MR, -1024 HU in CT)."""
+    sitk = _sitk()
+    start = time.perf_counter()
+    face, transform = face_mask(subject)
     arr = sitk.GetArrayFromImage(subject)
-    arr[sitk.GetArrayFromImage(face) > 0] = 0
+    arr[sitk.GetArrayFromImage(face) > 0] = arr.min()
     out = sitk.GetImageFromArray(arr)
     out.CopyInformation(subject)
     return Defaced(out, face, transform, time.perf_counter() - start)

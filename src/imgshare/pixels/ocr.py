@@ -50,8 +50,8 @@ def available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def read_words(image: np.ndarray, scale: int | None = None) -> list[Word]:
-    """The words Tesseract reads in an 8-bit greyscale image."""
+def read_words(image: np.ndarray, scale: int | None = None, config: str = CONFIG) -> list[Word]:
+    """The words Tesseract reads in an 8-bit greyscale image (``config``: its options)."""
     if not available():
         raise OcrUnavailable("Tesseract OCR is not installed (Debian: tesseract-ocr)")
     import pytesseract
@@ -62,7 +62,7 @@ def read_words(image: np.ndarray, scale: int | None = None) -> list[Word]:
     pil = Image.fromarray(image)
     if scale != 1:
         pil = pil.resize((pil.width * scale, pil.height * scale), Image.Resampling.BICUBIC)
-    data = pytesseract.image_to_data(pil, config=CONFIG, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(pil, config=config, output_type=pytesseract.Output.DICT)
     words = []
     for text, conf, x, y, w, h in zip(
         data["text"],
