@@ -92,7 +92,8 @@ class PixelSettings:
     def __post_init__(self) -> None:
         if self.burned_in not in BURNED_IN_POLICIES:
             raise RecipeError(
-                f"pixels.burned_in={self.burned_in!r}: choose one of {', '.join(BURNED_IN_POLICIES)}"
+                f"pixels.burned_in={self.burned_in!r}: "
+                f"choose one of {', '.join(BURNED_IN_POLICIES)}"
             )
         for name in ("ocr_all", "us_regions", "verify"):
             if not isinstance(getattr(self, name), bool):

@@ -2,13 +2,14 @@
 
 Every table of a dataset gets the same column rules (``phenotype/*.tsv`` carries names and
 record numbers as easily as participants.tsv does); a table none of whose columns is known is
-refused with a reason rather than copied. Why: these small files are easy to overlook and carry the most: every subject's label in
-one place, often with age and sex, and in ``*_scans.tsv`` the acquisition date and time of
-every image. Subject and session labels are relabelled as in the file names, ``filename``
-entries are renamed, ``acq_time`` follows the same rule as AcquisitionDateTime, columns
-such as age and sex are kept only under Retain Patient Characteristics, and columns not in
-the list are removed (named in the report). A row whose subject is not in the subject map
-is dropped, since that subject's images fail too.
+refused with a reason rather than copied. Why: these small files are easy to overlook and
+carry the most: every subject's label in one place, often with age and sex, and in
+``*_scans.tsv`` the acquisition date and time of every image. Subject and session labels
+are relabelled as in the file names, ``filename`` entries are renamed, ``acq_time`` follows
+the same rule as AcquisitionDateTime (shifted only by a known subject's offset, otherwise
+removed), columns such as age and sex are kept only under Retain Patient Characteristics,
+and columns not in the list are removed (named in the report). A row whose subject is not
+in the subject map is dropped, since that subject's images fail too.
 """
 
 from __future__ import annotations

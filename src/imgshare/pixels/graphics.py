@@ -117,7 +117,7 @@ def overlay_verdict(ds: Dataset, group: int) -> tuple[bool, str]:
 
 
 def remove_overlay(ds: Dataset, group: int) -> None:
-    for tag in [t for t in ds.keys() if t >> 16 == group]:
+    for tag in [t for t in list(ds.keys()) if t >> 16 == group]:  # noqa: SIM118
         del ds[tag]
 
 

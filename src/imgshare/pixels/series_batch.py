@@ -100,11 +100,12 @@ def prepare(jobs: list[tuple[str, str]], cfg: Config, dst: Path) -> dict[str, in
 
             arr = sitk.GetArrayFromImage(result.image)
             face = sitk.GetArrayFromImage(result.face) > 0
-            for k, (path, ds) in enumerate(slices):
+            seconds = round(result.seconds, 1)
+            for k, (path, _) in enumerate(slices):
                 name = _name(cfg, str(path))
                 np.save(work / f"{name}.npy", arr[k])
                 index[name] = {"status": "defaced", "changed": int(face[k].sum()),
-                               "seconds": round(result.seconds, 1), "slices": len(slices)}  # fmt: skip
+                               "seconds": seconds, "slices": len(slices)}  # fmt: skip
             counts["series defaced"] += 1
         except Exception as exc:  # registration failed, uneven slices, one slice, ...
             reason = f"head series could not be defaced ({from_exception(exc, 120)}): held back"
@@ -140,8 +141,9 @@ def apply(ds: Dataset, path: str, cfg: Config, dst: Path) -> list[str]:
     pixels = fr.decode(ds)
     pixels.frames = plane.astype(pixels.frames.dtype)[np.newaxis]
     notes = fr.store(ds, pixels)
-    return [f"face removed: series of {entry['slices']} slices defaced once in "
-            f"{entry['seconds']} s; {entry['changed']} voxel(s) of this slice blanked"] + notes  # fmt: skip
+    note = (f"face removed: series of {entry['slices']} slices defaced once in "
+            f"{entry['seconds']} s; {entry['changed']} voxel(s) of this slice blanked")  # fmt: skip
+    return [note, *notes]
 
 
 def cleanup(dst: Path) -> None:
