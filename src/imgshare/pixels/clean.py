@@ -61,10 +61,21 @@ class PixelReport:
         )
 
 
+#: How the output is read again after masking: at another scale, in another layout mode and
+#: binarised by a local threshold, so that the check does not share the first reading's
+#: blind spots (text of a size or contrast that one reading misses is often read by another).
+CHECK_READINGS = ((3, "--psm 11"), (2, "--psm 4"), (2, "--psm 11" + ocr.BINARISED))
+
+
 def read_frames(
-    frames: np.ndarray, ds: Dataset, cleaner: Cleaner | None, only: set[int] | None = None
+    frames: np.ndarray,
+    ds: Dataset,
+    cleaner: Cleaner | None,
+    only: set[int] | None = None,
+    readings: tuple[tuple[int | None, str], ...] = ((None, ocr.CONFIG),),
 ) -> dict[int, list[ocr.Word]]:
-    """OCR each distinct frame (identical frames of a cine are read once)."""
+    """OCR each distinct frame (identical frames of a cine are read once); with several
+    ``readings`` (scale, Tesseract options), the words of all of them."""
     seen: dict[str, list[ocr.Word]] = {}
     out: dict[int, list[ocr.Word]] = {}
     for i, frame in enumerate(frames):
@@ -72,7 +83,9 @@ def read_frames(
             continue
         digest = hashlib.sha1(np.ascontiguousarray(frame).tobytes()).hexdigest()
         if digest not in seen:
-            seen[digest] = ocr.classify(ocr.read_words(fr.for_ocr(frame, ds)), cleaner)
+            view = fr.for_ocr(frame, ds)
+            words = [w for scale, config in readings for w in ocr.read_words(view, scale, config)]
+            seen[digest] = ocr.classify(words, cleaner)
         out[i] = seen[digest]
     return out
 
@@ -177,7 +190,7 @@ def _mask_and_verify(
             masked |= set(found)  # every frame changed: check them all
         if not s.verify or not masked:
             return
-        todo = read_frames(frames, ds, cleaner, only=masked)
+        todo = read_frames(frames, ds, cleaner, only=masked, readings=CHECK_READINGS)
         left = sum(w.identifying for ws in todo.values() for w in ws)
         report.words_left = sum(len(ws) for ws in todo.values())
         if left == 0 and (report.words_left == 0 or s.burned_in != "mask-text"):

@@ -91,7 +91,9 @@ def overlay_words(bitmap: np.ndarray) -> int:
     found = 0
     for scale in OCR_SCALES:
         for mode in OCR_MODES:
-            found = max(found, len(ocr.read_words(image, scale=scale, config=mode)))
+            words = ocr.read_words(image, scale=scale, config=mode)
+            # two or more letters or digits: a circle read as 'O' is not text
+            found = max(found, sum(sum(c.isalnum() for c in w.text) >= 2 for w in words))
             if found:
                 return found
     return found
