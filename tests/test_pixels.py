@@ -8,6 +8,13 @@ import warnings
 import numpy as np
 import pydicom
 import pytest
+from pixels_helpers import (
+    crop,
+    needs_tesseract,
+    second_reading,
+    similarity,
+    tesseract,  # noqa: F401 (a fixture)
+)
 from pydicom import Dataset
 
 from imgshare import samples
@@ -17,8 +24,6 @@ from imgshare.dicom.engine import DeidError, identifying_values
 from imgshare.dicom.text import Cleaner
 from imgshare.pixels import clean, frames, regions, settings, synth, triage
 from imgshare.testing import ct
-from pixels_helpers import crop, needs_tesseract, second_reading, similarity
-from pixels_helpers import tesseract  # noqa: F401 (a fixture)
 
 KEY = b"p" * 32
 BURNED_IN = ["dicom/us_greyscale_burned_in.dcm", "dicom/us_rgb_burned_in.dcm"]
@@ -255,13 +260,18 @@ def test_overlay_text_too_small_to_read_is_removed(tesseract) -> None:
         ds.add_new(0x60003000, "OW", np.packbits(bitmap.ravel(), bitorder="little").tobytes())
         return ds
 
-    name = with_overlay(lambda d: d.text((2, 28), "DOE JANE", font=synth.font("pil-default", 8), fill=1))
+    name = with_overlay(
+        lambda d: d.text((2, 28), "DOE JANE", font=synth.font("pil-default", 8), fill=1)
+    )
     keep, why = graphics.overlay_verdict(name, 0x6000)
     assert not keep, why
     engine.apply(name, Config(key=KEY, options=("clean-graphics",)))
     assert not [t for t in name.keys() if t >> 16 == 0x6000]
     ring = with_overlay(lambda d: d.ellipse((10, 10, 54, 54), outline=1))
-    assert graphics.overlay_verdict(ring, 0x6000) == (True, "no text read at any scale and no text-like shapes")
+    assert graphics.overlay_verdict(ring, 0x6000) == (
+        True,
+        "no text read at any scale and no text-like shapes",
+    )
     engine.apply(ring, Config(key=KEY, options=("clean-graphics",)))
     assert 0x60003000 in ring
 
@@ -280,9 +290,7 @@ def test_recognizable_features_are_refused_until_defaced() -> None:
 @pytest.fixture(scope="module")
 def defaced():
     sitk = pytest.importorskip("SimpleITK")
-    from imgshare.pixels import deface
-
-    from imgshare.pixels import movedhead
+    from imgshare.pixels import deface, movedhead
 
     tmpl, keep = deface.template()
     generated = movedhead.make()
