@@ -20,9 +20,12 @@ import pytest
 
 from imgshare.pixels import ocr
 
-#: Marks a test that needs Tesseract; the fixture below skips with a reason that the
-#: suite's skip policy turns into a failure under `make test`.
-needs_tesseract = pytest.mark.needs_tesseract
+
+def needs_tesseract(test):
+    """Mark a test that runs Tesseract (marker ``needs_tesseract``) and give it the
+    ``tesseract`` fixture, which skips with a reason that the suite's skip policy turns into
+    a failure under `make test` (the set-up installs Tesseract)."""
+    return pytest.mark.needs_tesseract(pytest.mark.usefixtures("tesseract")(test))
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_triage_follows_the_risk_rules() -> None:
 
 @needs_tesseract
 @pytest.mark.parametrize("name", BURNED_IN)
-def test_no_identifying_text_readable_after_the_engine(name: str, tmp_path, tesseract) -> None:
+def test_no_identifying_text_readable_after_the_engine(name: str, tmp_path) -> None:
     source = read(name)
     identifiers = header_identifiers(source)
     assert len(readable_identifiers(source, identifiers)) >= 2, "the sample shows identifiers"
@@ -89,7 +89,7 @@ def test_no_identifying_text_readable_after_the_engine(name: str, tmp_path, tess
 
 
 @needs_tesseract
-def test_detection_rate_on_synthetic_text(tesseract) -> None:
+def test_detection_rate_on_synthetic_text() -> None:
     """Text in several fonts, sizes, contrasts and colours at places the generator records.
 
     Two judges, neither of them the cleaner: the share of each planted text's ink that is
@@ -120,7 +120,7 @@ def test_detection_rate_on_synthetic_text(tesseract) -> None:
 
 
 @needs_tesseract
-def test_every_frame_of_a_multiframe_image_is_read(tesseract) -> None:
+def test_every_frame_of_a_multiframe_image_is_read() -> None:
     drawn = [synth.draw(rgb=True, seed=s, n=4) for s in (11, 12, 11)]
     ds = synth.dataset([img for img, _ in drawn])
     cleaner = Cleaner(identifying_values(ds))
@@ -134,7 +134,7 @@ def test_every_frame_of_a_multiframe_image_is_read(tesseract) -> None:
 
 
 @needs_tesseract
-def test_compressed_ycbcr_input_is_stored_as_rgb(tesseract) -> None:
+def test_compressed_ycbcr_input_is_stored_as_rgb() -> None:
     ds = read("dicom/ctbrain1.dcm")
     report = clean.clean_pixels(ds)
     assert report.cleaned
@@ -175,7 +175,7 @@ def test_no_ocr_where_the_rules_say_no_text() -> None:
 
 
 @needs_tesseract
-def test_clean_graphics_removes_text_overlays_and_clears_high_bits(tesseract) -> None:
+def test_clean_graphics_removes_text_overlays_and_clears_high_bits() -> None:
     ds = ct()
     ds.Rows = ds.Columns = 64
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
@@ -200,7 +200,7 @@ def test_clean_graphics_removes_text_overlays_and_clears_high_bits(tesseract) ->
     ds.add_new(0x50000005, "US", 1)
     ds.IconImageSequence = pydicom.Sequence([Dataset()])
     ctx = engine.apply(ds, Config(key=KEY, options=("clean-graphics",)))
-    assert not [t for t in ds.keys() if t >> 16 == 0x6000]  # the text overlay went whole
+    assert not [t for t in list(ds.keys()) if t >> 16 == 0x6000]  # noqa: SIM118  # the text overlay went whole
     assert 0x50000005 not in ds and "IconImageSequence" not in ds
     assert (np.frombuffer(ds.PixelData, "<u2") >> 12).max() == 0
     assert any("overlay 6000 removed" in n for n in ctx.notes)
@@ -242,7 +242,7 @@ def test_burned_in_annotation_says_no_only_when_all_text_went() -> None:
 
 
 @needs_tesseract
-def test_overlay_text_too_small_to_read_is_removed(tesseract) -> None:
+def test_overlay_text_too_small_to_read_is_removed() -> None:
     """A patient's name drawn 8 pixels high in a 64 x 64 overlay: OCR cannot read it, the
     overlay still goes; an outline with no text stays."""
     from PIL import Image, ImageDraw
@@ -266,7 +266,7 @@ def test_overlay_text_too_small_to_read_is_removed(tesseract) -> None:
     keep, why = graphics.overlay_verdict(name, 0x6000)
     assert not keep, why
     engine.apply(name, Config(key=KEY, options=("clean-graphics",)))
-    assert not [t for t in name.keys() if t >> 16 == 0x6000]
+    assert not [t for t in list(name.keys()) if t >> 16 == 0x6000]  # noqa: SIM118
     ring = with_overlay(lambda d: d.ellipse((10, 10, 54, 54), outline=1))
     assert graphics.overlay_verdict(ring, 0x6000) == (
         True,
