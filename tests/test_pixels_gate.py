@@ -171,7 +171,7 @@ SAMPLES_HELD = {
 
 
 def test_plain_run_on_the_samples(key: Path, tmp_path: Path) -> None:
-    code, rep = deidentify(samples.path("MANIFEST.csv").parent, tmp_path / "out", key)
+    code, rep = deidentify(samples.samples_dir(), tmp_path / "out", key)
     failed = {f["source"]: f["reason"] for f in rep["files"] if f["status"] == "failed"}
     assert code == 1
     assert set(failed) == set(SAMPLES_HELD)
