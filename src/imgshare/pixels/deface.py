@@ -85,28 +85,6 @@ def brain_mask(img=None):
     return out
 
 
-def moved_copy(img, angles=(8.0, -6.0, 5.0), shift=(7.0, -9.0, 5.0), spacing=(1.2, 1.2, 1.6)):
-    """A deliberately moved and resampled copy of a volume, and the transform used.
-
-    Rotations in degrees about the centre (x, y, z), a shift in mm, a new voxel size: a
-    stand-in for a subject scanned in another position on another scanner.
-    """
-    sitk = _sitk()
-    centre = img.TransformContinuousIndexToPhysicalPoint([(s - 1) / 2 for s in img.GetSize()])
-    t = sitk.Euler3DTransform(centre, *(np.deg2rad(a) for a in angles), shift)
-    size = [
-        int(round(n * s / ns))
-        for n, s, ns in zip(img.GetSize(), img.GetSpacing(), spacing, strict=True)
-    ]
-    ref = sitk.Image(size, img.GetPixelID())
-    ref.SetSpacing(spacing)
-    ref.SetOrigin(img.GetOrigin())
-    ref.SetDirection(img.GetDirection())
-    # Resampling with T maps output points p to input T(p): the content moves by T^-1.
-    moved = sitk.Resample(img, ref, t, sitk.sitkLinear, 0.0)
-    return moved, t
-
-
 def register(subject, moving):
     """An affine transform mapping subject points to template points (template -> subject
     resampling), by mutual information at two resolutions."""
