@@ -129,8 +129,7 @@ def add_release_traps(root: Path, label: str = "H0012345") -> dict[str, str]:
     ses = PLANTED["session_label"]
     (root / "phenotype").mkdir(exist_ok=True)
     (root / "phenotype" / "medical.tsv").write_text(
-        "participant_id\tpatient_name\tmrn\tgroup\n"
-        f"sub-{label}\tJane Doe\tMRN-{label}\tpatient\n"
+        f"participant_id\tpatient_name\tmrn\tgroup\nsub-{label}\tJane Doe\tMRN-{label}\tpatient\n"
     )
     (root / "phenotype" / "medical.json").write_text(
         json.dumps({"patient_name": {"Description": "name"}, "group": {"Description": "arm"}})
