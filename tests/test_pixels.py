@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -22,7 +23,7 @@ from imgshare.dicom import engine, io
 from imgshare.dicom.config import Config
 from imgshare.dicom.engine import DeidError, identifying_values
 from imgshare.dicom.text import Cleaner
-from imgshare.pixels import clean, frames, regions, settings, synth, triage
+from imgshare.pixels import clean, frames, graphics, regions, settings, synth, triage
 from imgshare.testing import ct
 
 KEY = b"p" * 32
@@ -83,7 +84,10 @@ def test_no_identifying_text_readable_after_the_engine(name: str, tmp_path) -> N
     assert any("clean pixel data" in n for n in ctx.notes)
     assert readable_identifiers(out, identifiers) == []
     written = pydicom.dcmread(io.write_temp(out, tmp_path))
-    assert written.BurnedInAnnotation == "NO"
+    # NO only when all text went: if the second reader still reads any word, it must not say NO
+    text = second_reading(frames.for_ocr(frames.decode(written).frames[0], written))
+    if re.search(r"[A-Za-z0-9]{3,}", text):
+        assert written.BurnedInAnnotation != "NO"
     assert written.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
     assert written.pixel_array.shape == source.pixel_array.shape
 
@@ -175,7 +179,7 @@ def test_no_ocr_where_the_rules_say_no_text() -> None:
 
 
 @needs_tesseract
-def test_clean_graphics_removes_text_overlays_and_clears_high_bits() -> None:
+def test_clean_graphics_blanks_text_overlays_and_clears_high_bits() -> None:
     ds = ct()
     ds.Rows = ds.Columns = 64
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
@@ -200,10 +204,11 @@ def test_clean_graphics_removes_text_overlays_and_clears_high_bits() -> None:
     ds.add_new(0x50000005, "US", 1)
     ds.IconImageSequence = pydicom.Sequence([Dataset()])
     ctx = engine.apply(ds, Config(key=KEY, options=("clean-graphics",)))
-    assert not [t for t in list(ds.keys()) if t >> 16 == 0x6000]  # noqa: SIM118  # the text overlay went whole
+    assert not graphics.overlay_bitmap(ds, 0x6000).any()  # the text overlay blanked whole
+    assert not ds[0x60004000].value  # the text overlay went whole
     assert 0x50000005 not in ds and "IconImageSequence" not in ds
     assert (np.frombuffer(ds.PixelData, "<u2") >> 12).max() == 0
-    assert any("overlay 6000 removed" in n for n in ctx.notes)
+    assert any("overlay 6000 blanked" in n for n in ctx.notes)
 
 
 def test_triage_reads_radiographs_whatever_their_flag_says() -> None:
@@ -244,10 +249,8 @@ def test_burned_in_annotation_says_no_only_when_all_text_went() -> None:
 @needs_tesseract
 def test_overlay_text_too_small_to_read_is_removed() -> None:
     """A patient's name drawn 8 pixels high in a 64 x 64 overlay: OCR cannot read it, the
-    overlay still goes; an outline with no text stays."""
+    overlay is still blanked; an outline with no text stays."""
     from PIL import Image, ImageDraw
-
-    from imgshare.pixels import graphics
 
     def with_overlay(draw) -> Dataset:
         ds = ct()
@@ -266,7 +269,7 @@ def test_overlay_text_too_small_to_read_is_removed() -> None:
     keep, why = graphics.overlay_verdict(name, 0x6000)
     assert not keep, why
     engine.apply(name, Config(key=KEY, options=("clean-graphics",)))
-    assert not [t for t in list(name.keys()) if t >> 16 == 0x6000]  # noqa: SIM118
+    assert not graphics.overlay_bitmap(name, 0x6000).any()
     ring = with_overlay(lambda d: d.ellipse((10, 10, 54, 54), outline=1))
     assert graphics.overlay_verdict(ring, 0x6000) == (
         True,

@@ -8,9 +8,11 @@ Graphics option of PS3.15 asks that such graphics be kept only when they are fre
 identifiers. Here an overlay is kept only when its content is shown to be free of text: OCR
 at several scales and two page-segmentation modes reads nothing in it, and its bitmap has no
 row of glyph-sized shapes (text that OCR cannot read, such as a name drawn 8 pixels high in a
-64 x 64 overlay, still forms such a row). Otherwise the whole overlay group is removed, as it
-is when OCR is not installed or the overlay has several frames. Blanking only the words OCR
-found would keep the words it missed. Overlay labels and comments of kept overlays are
+64 x 64 overlay, still forms such a row). Otherwise the whole overlay is blanked (every bit
+of every frame set to 0, its label and description emptied; the attributes that describe it
+stay, as Table E.1-1's C action and the image's module expect), as it is when OCR is not
+installed or the overlay has several frames. Blanking only the words OCR found would keep
+the words it missed. Overlay labels and comments of kept overlays are
 cleaned as text; bits above High Bit are cleared; curves (retired since 2004, and not
 checkable here) and icon images are removed.
 """
@@ -118,9 +120,13 @@ def overlay_verdict(ds: Dataset, group: int) -> tuple[bool, str]:
     return True, "no text read at any scale and no text-like shapes"
 
 
-def remove_overlay(ds: Dataset, group: int) -> None:
-    for tag in [t for t in list(ds.keys()) if t >> 16 == group]:  # noqa: SIM118
-        del ds[tag]
+def blank_overlay(ds: Dataset, group: int) -> None:
+    """Every bit of the overlay's data (all frames) to 0, its text attributes emptied."""
+    data = ds[group << 16 | 0x3000]
+    data.value = bytes(len(data.value))
+    for element in OVERLAY_TEXT:
+        if group << 16 | element in ds:
+            ds[group << 16 | element].value = ""
 
 
 def clean_graphics(ds: Dataset, cleaner: Cleaner | None) -> list[str]:
@@ -129,8 +135,8 @@ def clean_graphics(ds: Dataset, cleaner: Cleaner | None) -> list[str]:
     for group in overlay_groups(ds):
         keep, why = overlay_verdict(ds, group)
         if not keep:
-            remove_overlay(ds, group)
-            notes.append(f"overlay {group:04X} removed: {why}")
+            blank_overlay(ds, group)
+            notes.append(f"overlay {group:04X} blanked: {why}")
             continue
         for element in OVERLAY_TEXT:
             tag = group << 16 | element
