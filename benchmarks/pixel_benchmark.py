@@ -3,6 +3,12 @@
 Not a test: run it by hand (`.venv/bin/python benchmarks/pixel_benchmark.py`) and paste the
 table it prints into benchmarks/README.md between the pixel-benchmark markers (it can also
 write them itself with --write). Times are wall-clock on the machine that runs it.
+
+``--triage`` measures what the triage by SOP class and modality adds: the same Clean Pixel
+Data run over data/samples, side by side, with the rule before it (Burned In Annotation
+trusted; only YES, or a text-likely class with the flag absent, read) and with the current
+rule (radiography, mammography and XA/RF read whatever the flag says; ultrasound, secondary
+captures and photographs read even when the flag says NO).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import numpy as np
 
 from imgshare.dicom.engine import identifying_values
 from imgshare.dicom.text import Cleaner
-from imgshare.pixels import clean, deface, figures, settings, synth
+from imgshare.pixels import clean, deface, figures, movedhead, settings, synth, triage
 
 README = Path(__file__).with_name("README.md")
 START, END = "<!-- pixel-benchmark:start -->", "<!-- pixel-benchmark:end -->"
@@ -80,8 +86,7 @@ def main() -> str:
                 clean_seconds(ds),
             )
         )
-    tmpl, _ = deface.template()
-    subject, _ = deface.moved_copy(tmpl)
+    subject = movedhead.make().image
     deface.deface(subject)  # warm the template cache
     t_deface = timed(lambda: deface.deface(subject), repeat=2)
     lines = [
@@ -102,6 +107,47 @@ def main() -> str:
     return "\n".join(lines)
 
 
+def flag_trusting_triage(ds, ocr_all: bool = False) -> triage.Triage:
+    """The rule before issue 17, kept here only as the baseline of the comparison."""
+    burned = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
+    sop, modality = str(ds.get("SOPClassUID", "")), str(ds.get("Modality", "")).upper()
+    conversion = str(ds.get("ConversionType", "") or "").upper()
+    kind = (triage.HIGH_RISK_CLASSES.get(sop) or triage.HIGH_RISK_MODALITIES.get(modality)
+            or triage.SCREEN_CAPTURES.get(conversion))  # fmt: skip
+    read = burned == "YES" or (bool(kind) and burned != "NO") or ocr_all
+    return triage.Triage(read, bool(kind), "flag trusted")
+
+
+def triage_cost(rounds: int = 2) -> str:
+    """Seconds of a Clean Pixel Data run over the samples with each rule, best of rounds."""
+    import tempfile
+
+    from imgshare import batch, samples
+    from imgshare.dicom import config, keys
+
+    work = Path(tempfile.mkdtemp(prefix="imgshare-triage-"))
+    key = keys.create_key(work / "k")
+    cfg = config.build(key, ["clean-pixel-data"], release_unreviewed=True)
+    best = {"flag trusted": float("inf"), "by class and modality": float("inf")}
+    read = {}
+    for r in range(rounds):
+        for name, rule in (("flag trusted", flag_trusting_triage),
+                           ("by class and modality", triage.triage)):  # fmt: skip
+            clean.triage = rule
+            rep = batch.run(samples.samples_dir(), work / f"{r}-{name}", cfg)
+            best[name] = min(best[name], rep.seconds)
+            read[name] = sum(any("clean pixel data (" in n for n in f.get("notes", []))
+                             for f in rep.files)  # fmt: skip
+    clean.triage = triage.triage
+    old, new = best["flag trusted"], best["by class and modality"]
+    return (
+        f"Triage, Clean Pixel Data over data/samples (one worker, best of {rounds}): flag "
+        f"trusted {old:.1f} s ({read['flag trusted']} files OCR'd), by class and modality "
+        f"{new:.1f} s ({read['by class and modality']} files OCR'd): {new - old:+.1f} s, "
+        f"ratio {new / old:.2f}."
+    )
+
+
 def write(table: str) -> None:
     text = README.read_text() if README.exists() else "# Benchmarks\n"
     block = f"{START}\n## Pixels: OCR and defacing\n\n{table}\n{END}"
@@ -115,9 +161,13 @@ def write(table: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
+    parser.add_argument("--triage", action="store_true", help="only the triage comparison")
     args = parser.parse_args()
     np.seterr(all="ignore")
-    table = main()
+    if args.triage:
+        print(triage_cost())
+        raise SystemExit(0)
+    table = main() + "\n\n" + triage_cost()
     print(table)
     if args.write:
         write(table)

@@ -291,10 +291,13 @@ def test_fingerprint_covers_every_setting_and_the_key(
     src = corpus(tmp_path / "src")
     out = tmp_path / "out"
     batch.run(src, out, config.build(key_file))
-    monkeypatch.setenv("IMGSHARE_NIFTI_KEEP_EXTENSIONS", "32")  # a NIfTI setting
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("nifti:\n  keep_extensions: [32]\n")  # a NIfTI setting
     with pytest.raises(batch.UsageError, match="other settings"):
-        batch.run(src, out, config.build(key_file))
-    monkeypatch.delenv("IMGSHARE_NIFTI_KEEP_EXTENSIONS")
+        batch.run(src, out, config.build(key_file, recipe=recipe))
+    recipe.write_text("pixels:\n  ocr_all: true\n")  # a pixel setting
+    with pytest.raises(batch.UsageError, match="other settings"):
+        batch.run(src, out, config.build(key_file, recipe=recipe))
     other = keys.create_key(tmp_path / "other.key")
     with pytest.raises(batch.UsageError, match="other settings"):
         batch.run(src, out, config.build(other))

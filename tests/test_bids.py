@@ -243,3 +243,91 @@ def test_sidecar_json_written_only_with_known_keys(tmp_path: Path, key_file: Pat
         assert all(sidecar.classify(k) != "unlisted" for k in data)
         assert data["InstitutionName"] == synthetic.PLANTED["institution"]
         assert "PatientName" not in data
+
+
+# --- Issue 17: every table, dates without a subject, gradient tables, converter sidecars ---
+
+MAP = "original_id,subject_id,date_offset_days\nH001,T42,-10\n"
+
+
+def _bids(root: Path) -> Path:
+    """A minimal BIDS dataset with the cases the issue found (all values planted here)."""
+    (root / "phenotype").mkdir(parents=True)
+    (root / "dataset_description.json").write_text('{"Name": "x", "BIDSVersion": "1.10.0"}')
+    (root / "phenotype" / "medical.tsv").write_text(
+        "participant_id\tpatient_name\tmrn\tgroup\nsub-H001\tJane Doe\tMRN-77123\tpatient\n"
+    )
+    (root / "phenotype" / "notes.tsv").write_text("remark\tcaller\nseen Jane Doe\tDr Who\n")
+    top = {"TaskName": "rest", "AcquisitionDateTime": "2020-03-15T10:15:30", "EchoTime": 0.03}
+    (root / "task-rest_bold.json").write_text(json.dumps(top))
+    dwi = root / "sub-H001" / "dwi"
+    dwi.mkdir(parents=True)
+    (dwi / "sub-H001_dwi.bval").write_text("0 1000 1000\n")
+    (dwi / "sub-H001_dwi.bvec").write_text("0 1 0\n0 0 1\n0 0 0\n")
+    side = {"AcquisitionDateTime": "2020-03-15T10:15:30", "PatientName": "Doe^Jane"}
+    (dwi / "sub-H001_dwi.json").write_text(json.dumps(side))
+    return root
+
+
+def test_every_table_relabelled_dates_never_shifted_by_zero_gradients_kept(
+    tmp_path: Path, key_file: Path
+) -> None:
+    src = _bids(tmp_path / "src")
+    subjects = tmp_path / "map.csv"
+    subjects.write_text(MAP)
+    cfg = cfg_with(key_file, "retain-long-modified-dates", subjects=subjects)
+    rep = batch.run(src, tmp_path / "out", cfg)
+    by = {f["source"]: f for f in rep.files}
+    out = tmp_path / "out"
+    released = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    for planted in (b"Jane", b"Doe", b"MRN-77123", b"H001"):
+        assert planted not in released, planted
+    medical = (out / by["phenotype/medical.tsv"]["output"]).read_text()
+    assert medical == "participant_id\tgroup\nsub-T42\tpatient\n"
+    assert by["phenotype/notes.tsv"]["status"] == "failed"
+    assert "none of the known columns" in by["phenotype/notes.tsv"]["reason"]
+    top = json.loads((out / "task-rest_bold.json").read_text())
+    assert "AcquisitionDateTime" not in top and top["EchoTime"] == 0.03  # not shifted by 0
+    dwi = json.loads((out / "sub-T42/dwi/sub-T42_dwi.json").read_text())
+    assert dwi["AcquisitionDateTime"] == "2020-03-05T10:15:30"  # the subject's -10 days
+    for suffix in ("bval", "bvec"):
+        assert by[f"sub-H001/dwi/sub-H001_dwi.{suffix}"]["status"] == "processed"
+        source = (src / f"sub-H001/dwi/sub-H001_dwi.{suffix}").read_bytes()
+        assert (out / f"sub-T42/dwi/sub-T42_dwi.{suffix}").read_bytes() == source
+
+
+def test_gradient_table_with_text_is_refused(tmp_path: Path, key_file: Path) -> None:
+    src = _bids(tmp_path / "src")
+    (src / "sub-H001" / "dwi" / "sub-H001_dwi.bval").write_text("0 1000 Jane Doe\n")
+    rep = batch.run(src, tmp_path / "out", cfg_with(key_file))
+    entry = next(f for f in rep.files if f["source"].endswith(".bval"))
+    assert entry["status"] == "failed" and "more than numbers" in entry["reason"]
+
+
+def test_converter_sidecar_outside_bids_travels_with_its_volume(
+    tmp_path: Path, key_file: Path
+) -> None:
+    """What dcm2niix writes: scan.nii.gz, scan.json, scan.bval, scan.bvec in one folder."""
+    import nibabel as nib
+    import numpy as np
+
+    folder = tmp_path / "src" / "H001"
+    folder.mkdir(parents=True)
+    nib.save(nib.Nifti1Image(np.zeros((4, 4, 3), np.int16), np.eye(4)), folder / "scan.nii.gz")
+    (folder / "scan.json").write_text(json.dumps({
+        "PatientName": "Doe^Jane", "EchoTime": 0.03, "AcquisitionDateTime": "2020-03-15T10:15:30"
+    }))  # fmt: skip
+    (folder / "scan.bval").write_text("0 1000\n")
+    (folder / "scan.bvec").write_text("0 1\n0 0\n0 0\n")
+    subjects = tmp_path / "map.csv"
+    subjects.write_text(MAP)
+    cfg = cfg_with(key_file, "retain-long-modified-dates", subjects=subjects)
+    rep = batch.run(tmp_path / "src", tmp_path / "out", cfg)
+    assert {f["status"] for f in rep.files} == {"processed"}, rep.files
+    outputs = {f["source"].rsplit(".", 1)[-1]: f["output"] for f in rep.files}
+    stems = {o.split(".", 1)[0] for o in outputs.values()}
+    assert len(stems) == 1 and next(iter(stems)).startswith("T42/")  # renamed together
+    side = json.loads((tmp_path / "out" / outputs["json"]).read_text())
+    assert "PatientName" not in side and side["EchoTime"] == 0.03
+    assert side["AcquisitionDateTime"] == "2020-03-05T10:15:30"
+    assert (tmp_path / "out" / outputs["bval"]).read_text() == "0 1000\n"

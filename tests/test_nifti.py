@@ -141,12 +141,21 @@ def test_allowed_extension_is_kept(tmp_path: Path) -> None:
     assert b"<CIFTI/>" in data and b"Doe" not in data and raw
 
 
-def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IMGSHARE_NIFTI_KEEP_EXTENSIONS", "32, 44")
-    assert Settings.from_env().keep_extensions == frozenset({32, 44})
-    monkeypatch.setenv("IMGSHARE_NIFTI_KEEP_EXTENSIONS", "cifti")
-    with pytest.raises(ValueError):
-        Settings.from_env()
+def test_extension_codes_come_from_the_recipe(tmp_path: Path, monkeypatch) -> None:
+    from imgshare.dicom import config, keys
+
+    key = keys.create_key(tmp_path / "k")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("nifti:\n  keep_extensions: [32, 44]\n")
+    assert config.build(key, recipe=recipe).nifti.keep_extensions == frozenset({32, 44})
+    monkeypatch.setenv("IMGSHARE_NIFTI_KEEP_EXTENSIONS", "6")  # no longer read
+    assert config.build(key).nifti.keep_extensions == frozenset()
+    recipe.write_text("nifti:\n  keep_extensions: [cifti]\n")
+    with pytest.raises(config.RecipeError, match="keep_extensions"):
+        config.build(key, recipe=recipe)
+    recipe.write_text("nifti:\n  keep_extension: [32]\n")
+    with pytest.raises(config.RecipeError, match="unknown nifti setting"):
+        config.build(key, recipe=recipe)
 
 
 SAMPLES = ["nifti/anatomical.nii", "nifti/example4d.nii.gz", "nifti/example_nifti2.nii.gz"]

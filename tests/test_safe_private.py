@@ -162,7 +162,11 @@ def test_retain_safe_private_keeps_the_table_rows_on_vendor_files(tmp_path, name
     expected = expected_kept(original, safe)
     assert expected, "the sample should carry at least one safe private attribute"
 
-    kept = _run(tmp_path / "keep", source, Config(key=KEY, options=("retain-safe-private",)))
+    kept = _run(
+        tmp_path / "keep",
+        source,
+        Config(key=KEY, options=("retain-safe-private",), release_unreviewed=True),
+    )
     got = {
         int(e.tag): _raw(kept, e.tag)
         for e in kept
@@ -177,7 +181,7 @@ def test_retain_safe_private_keeps_the_table_rows_on_vendor_files(tmp_path, name
     # Anywhere in the file, at any depth, every private element left is listed as safe.
     assert unsafe_left(kept, safe) == []
 
-    plain = _run(tmp_path / "plain", source, Config(key=KEY))
+    plain = _run(tmp_path / "plain", source, Config(key=KEY, release_unreviewed=True))
     assert not [e for e in plain.iterall() if e.tag.is_private]
 
 
@@ -204,7 +208,7 @@ def test_recipe_list_adds_to_the_table(tmp_path) -> None:
     )
     (tmp_path / "key.bin").write_text(KEY.hex())
     (tmp_path / "key.bin").chmod(0o600)
-    cfg = build(tmp_path / "key.bin", recipe=recipe)
+    cfg = build(tmp_path / "key.bin", recipe=recipe, release_unreviewed=True)
     out = _run(tmp_path / "both", source, cfg)
     listed = (extra.group, creator, extra.element & 0xFF)
     expected = expected_kept(original, table_keys() | {listed})

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgshare import __version__, journal, nifti
+from imgshare import __version__, gate, journal, nifti
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
+from imgshare.pixels import series_batch
 from imgshare.reasons import from_exception
 
 
@@ -55,6 +56,7 @@ class Report:
     seconds: float = 0.0
     #: Write source paths into the report (a local, opt-in choice); otherwise keyed hashes.
     show_paths: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)  # pixels, NIfTI, release flag
 
     @property
     def counts(self) -> dict[str, int]:
@@ -76,6 +78,7 @@ class Report:
             "profile": "DICOM PS3.15 Table E.1-1 (2024e), Basic Profile",
             "options": list(self.options),
             "recipe_sha256": self.recipe_sha256,
+            "settings": self.settings,
             "subject_map": self.subject_map,
             "workers": self.workers,
             "counts": counts,
@@ -108,6 +111,11 @@ class Report:
             f"failed {c['failed']}",
             f"time {self.seconds:.1f} s with {self.workers} worker(s)",
         ]
+        if self.settings.get("release_unreviewed_pixels"):
+            lines.append(
+                "RELEASED UNREVIEWED: --release-unreviewed-pixels was given; files "
+                "whose pixels may identify were released untreated (see their notes)"
+            )
         if self.done_before:
             lines.append(f"resumed: {self.done_before} file(s) were done by an earlier run")
         no_id = sum(1 for f in self.files if any("no Patient ID" in n for n in f.get("notes", [])))
@@ -198,6 +206,9 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
             result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
             return result
         ds, notes = io.read(Path(path))
+        # --- imgshare.pixels hook: a prepared series' defaced pixels, then the release gate
+        notes = notes + series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
+        # --- end of hook
         ctx = engine.apply(ds, cfg)
         target = output_path(ds, cfg, ctx.subject_id)
         temp = io.write_temp(ds, dst / STAGING, durable=_DURABLE)
@@ -293,6 +304,8 @@ def _run(
     rep = Report(cfg.options, cfg.recipe_sha256, cfg.subjects is not None, workers,
                  show_paths=show_paths)  # fmt: skip
     start = time.perf_counter()
+    rep.settings = cfg.pixel_settings()
+    rep.settings["faces"] = series_batch.prepare(jobs, cfg, dst_r)  # imgshare.pixels hook
     earlier = {}
     for path, rel in jobs:
         output = log.finished(path, rel, dst_r)
@@ -315,6 +328,7 @@ def _run(
             bar.update(1)
     if bar is not None:
         bar.close()
+    series_batch.cleanup(dst_r)  # imgshare.pixels hook: the defaced series' work folder
     clear_stale(dst_r)  # temporary files of workers that died
     rep.seconds = time.perf_counter() - start
     if report:
@@ -527,8 +541,9 @@ def deidentify_tree(
     report: str | Path | None = None,
     scheduler: str | None = None,
     show_paths: bool = False,
+    release_unreviewed: bool = False,
 ) -> Report:
     """The command line's ``deidentify`` as a function, for notebooks and other programs."""
-    cfg = config_mod.build(key_file, options, subjects, recipe)
+    cfg = config_mod.build(key_file, options, subjects, recipe, release_unreviewed)
     return run(src, dst, cfg, workers=workers, report=report, scheduler=scheduler,
                show_paths=show_paths)  # fmt: skip

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="run on a Dask cluster (HOST:PORT or tcp://…), or 'local:N' for a new local one",
     )
+    d.add_argument(
+        "--release-unreviewed-pixels",
+        action="store_true",
+        help="release files whose pixels may identify (burned-in text, faces) even without "
+        "the option that treats them; each is noted and the report says so",
+    )
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
     d.add_argument(
         "--show-paths",
@@ -150,7 +156,8 @@ def _deidentify(args: argparse.Namespace) -> int:
     from imgshare import remote
     from imgshare.dicom import config
 
-    cfg = config.build(args.key_file, args.option, args.subjects, args.recipe)
+    cfg = config.build(args.key_file, args.option, args.subjects, args.recipe,
+                       release_unreviewed=args.release_unreviewed_pixels)  # fmt: skip
     rep = remote.run(
         args.src,
         args.dst,

@@ -18,15 +18,28 @@ Recipe (YAML or TOML)::
       name: sdtm
       sponsor: Example Pharma
       protocol_id: ONC-001
+    pixels:               # Clean Pixel Data (see imgshare.pixels.clean and .triage)
+      burned_in: mask-text          # mask-text, mask-identifying, known-regions, refuse
+      ocr_all: false                # OCR every image, whatever the triage says
+      us_regions: false             # blank everything outside the ultrasound regions
+      verify: true                  # read the output again; refuse what is still readable
+    nifti:
+      keep_extensions: [32]         # NIfTI header extension codes kept (default: none)
+
+The pixel and NIfTI settings used to be environment variables (``IMGSHARE_BURNED_IN``,
+``IMGSHARE_OCR_ALL``, ``IMGSHARE_US_REGIONS``, ``IMGSHARE_OCR_VERIFY``,
+``IMGSHARE_NIFTI_KEEP_EXTENSIONS``); they are read no more. In the recipe they are versioned
+with the other decisions, written into the run report and covered by the resume fingerprint.
+``release_unreviewed`` is not a recipe key: it is the command line's explicit
+``--release-unreviewed-pixels`` (see :mod:`imgshare.gate`).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +80,58 @@ class RecipeError(ValueError):
     """The recipe file is malformed; the message says where."""
 
 
+#: What Clean Pixel Data does where text may be burned in (see imgshare.pixels.settings).
+BURNED_IN_POLICIES = ("mask-text", "mask-identifying", "known-regions", "refuse")
+
+
+@dataclass(frozen=True)
+class PixelSettings:
+    """Settings of Clean Pixel Data (the recipe's ``pixels`` mapping)."""
+
+    burned_in: str = "mask-text"
+    ocr_all: bool = False
+    us_regions: bool = False
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        if self.burned_in not in BURNED_IN_POLICIES:
+            raise RecipeError(
+                f"pixels.burned_in={self.burned_in!r}: "
+                f"choose one of {', '.join(BURNED_IN_POLICIES)}"
+            )
+        for name in ("ocr_all", "us_regions", "verify"):
+            if not isinstance(getattr(self, name), bool):
+                raise RecipeError(f"pixels.{name} must be true or false")
+
+
+@dataclass(frozen=True)
+class NiftiSettings:
+    """Settings of the NIfTI path (the recipe's ``nifti`` mapping)."""
+
+    keep_extensions: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        try:
+            codes = frozenset(int(c) for c in self.keep_extensions)
+        except (TypeError, ValueError):
+            raise RecipeError(
+                "nifti.keep_extensions lists extension codes, e.g. [32, 44]"
+            ) from None
+        object.__setattr__(self, "keep_extensions", codes)
+
+
+def _section(data: dict, name: str, cls: type) -> Any:
+    """A recipe section as its settings object; unknown keys are refused, not ignored."""
+    raw = data.get(name) or {}
+    if not isinstance(raw, dict):
+        raise RecipeError(f"recipe key {name!r} is a mapping of settings")
+    known = set(cls.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise RecipeError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
+    return cls(**raw)
+
+
 def parse_tag(text: str | int) -> int:
     """A tag from '(0010,0010)', '00100010', '0x00100010' or a keyword such as 'PatientName'."""
     if isinstance(text, int):
@@ -101,6 +166,11 @@ class Config:
     key_file: str | None = None
     preset: str | None = None  # a name from imgshare.dicom.presets.PRESETS
     trial: tuple[tuple[str, str], ...] = ()  # the preset's settings (sponsor, protocol_id, ...)
+    pixels: PixelSettings = PixelSettings()
+    nifti: NiftiSettings = NiftiSettings()
+    #: Release files whose pixels may identify without the option that treats them (the
+    #: command line's --release-unreviewed-pixels); written into every report.
+    release_unreviewed: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", profile.check_options(list(self.options)))
@@ -128,9 +198,8 @@ class Config:
         """Every setting that decides the output bytes, as plain data, without the key.
 
         Why one method: the run journal's fingerprint hashes exactly this, so a destination
-        is never resumed with other settings. A setting added to Config must appear here.
-        Pixel and NIfTI settings still read from IMGSHARE_* environment variables are
-        included as they stand in this process (worker processes inherit them).
+        is never resumed with other settings. A setting added to Config must appear here
+        (the pixel and NIfTI settings, from the recipe, come from :meth:`pixel_settings`).
         """
         return {
             "options": list(self.options),
@@ -142,9 +211,16 @@ class Config:
                 for k, v in (self.subjects or {}).items()
             ),
             "preset": [self.preset, [list(item) for item in self.trial]],
-            "environment": {
-                k: v for k, v in sorted(os.environ.items()) if k.startswith("IMGSHARE_")
-            },
+            **self.pixel_settings(),
+        }
+
+    def pixel_settings(self) -> dict[str, Any]:
+        """The pixel and NIfTI settings and the release flag, as plain data for the run
+        report and the resume fingerprint."""
+        return {
+            "pixels": asdict(self.pixels),
+            "nifti": {"keep_extensions": sorted(self.nifti.keep_extensions)},
+            "release_unreviewed_pixels": self.release_unreviewed,
         }
 
     def has(self, option: str) -> bool:
@@ -165,7 +241,8 @@ def load_recipe(path: str | Path) -> dict:
     data = data or {}
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: a recipe is a mapping of options, overrides, …")
-    known = {"options", "overrides", "safe_private", "allow_list", "description", "preset"}
+    known = {"options", "overrides", "safe_private", "allow_list", "description", "preset",
+             "pixels", "nifti"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise RecipeError(f"{path}: unknown recipe key(s): {', '.join(sorted(unknown))}")
@@ -178,6 +255,7 @@ def build(
     options: list[str] | tuple[str, ...] = (),
     subject_map: str | Path | None = None,
     recipe: str | Path | None = None,
+    release_unreviewed: bool = False,
 ) -> Config:
     """A Config from the command line's pieces: options add to the recipe's options."""
     data = load_recipe(recipe) if recipe else {}
@@ -205,4 +283,7 @@ def build(
         key_file=str(Path(key_file).resolve()),
         preset=preset,
         trial=trial,
+        pixels=_section(data, "pixels", PixelSettings),
+        nifti=_section(data, "nifti", NiftiSettings),
+        release_unreviewed=release_unreviewed,
     )

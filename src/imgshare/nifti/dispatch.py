@@ -20,7 +20,7 @@ from typing import Any
 from imgshare.dicom.config import Config
 from imgshare.dicom.engine import DeidError
 from imgshare.dicom.io import NotDicom, temp_file
-from imgshare.nifti import detect, header, mgh, names, sidecar, tables
+from imgshare.nifti import detect, faces, header, mgh, names, sidecar, tables
 from imgshare.nifti.settings import Settings
 from imgshare.reasons import from_exception
 
@@ -32,12 +32,31 @@ def _named(path: Path) -> bool:
     return path.name.lower().endswith(NAMED)
 
 
+#: Files that travel with a volume: its sidecar and, for diffusion, gradient tables.
+COMPANIONS = (".json", ".bval", ".bvec")
+
+
+def companion_of(path: Path) -> Path | None:
+    """The volume beside ``path`` with the same stem, for a sidecar or gradient table
+    outside a BIDS dataset (what dcm2niix writes: scan.nii.gz, scan.json, scan.bval)."""
+    if path.suffix.lower() not in COMPANIONS:
+        return None
+    for suffix in names.IMAGE_SUFFIXES:
+        candidate = path.with_name(path.name[: -len(path.suffix)] + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def handles(path: Path, rel: str) -> bool:
-    """True for neuroimaging files (by content or name) and for the files of a BIDS dataset."""
+    """True for neuroimaging files (by content or name), for the files of a BIDS dataset,
+    and for a sidecar or gradient table beside a volume."""
     if detect.sniff(path) is not None or _named(path):
         return True
     root = names.bids_root(path, rel)
-    return root is not None and (path.suffix.lower() in (".json", ".tsv") or path.name in BIDS_TEXT)
+    if root is not None:
+        return path.suffix.lower() in (".json", ".tsv", ".bval", ".bvec") or path.name in BIDS_TEXT
+    return companion_of(path) is not None
 
 
 def read_bytes(path: Path) -> tuple[bytes, bool, list[str]]:
@@ -69,14 +88,19 @@ def _target(path: Path, rel: str, suffix: str, cfg: Config) -> tuple[str, names.
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    for s in (".nii.gz", ".nii", ".hdr", ".img", ".mgz", ".mgh", ".json", ".tsv"):
+    for s in (".nii.gz", ".nii", ".hdr", ".img", ".mgz", ".mgh", ".json", ".tsv", ".bval", ".bvec"):
         if name.endswith(s):
             return s
     return path.suffix.lower()
 
 
-def image_bytes(path: Path, settings: Settings) -> tuple[bytes, str, dict[str, Any]]:
-    """The released bytes (uncompressed), the format, and what was done."""
+def image_bytes(
+    path: Path, settings: Settings, cfg: Config | None = None
+) -> tuple[bytes, str, dict[str, Any]]:
+    """The released bytes (uncompressed), the format, and what was done.
+
+    With ``cfg``, a volume that may hold a face passes the release gate or, under Clean
+    Recognizable Visual Features, is defaced (:mod:`imgshare.nifti.faces`)."""
     is_img = detect.is_pair_image(path) or path.suffix.lower() == ".img"
     header_path = path.with_suffix(".hdr") if is_img else path
     if is_img and not header_path.is_file():
@@ -88,6 +112,8 @@ def image_bytes(path: Path, settings: Settings) -> tuple[bytes, str, dict[str, A
     if kind == "mgh":
         volume = mgh.parse(raw)
         done = mgh.clean(volume)
+        if cfg is not None:
+            notes = notes + faces.treat(path, b"", cfg)[1]
         return mgh.to_bytes(volume), kind, {**done, "notes": notes + volume.notes}
     if kind in detect.PAIR_KINDS:
         if header_path.suffix.lower() != ".hdr":
@@ -100,11 +126,17 @@ def image_bytes(path: Path, settings: Settings) -> tuple[bytes, str, dict[str, A
         image_raw, _, _ = read_bytes(image_path)
         image = header.parse_pair(raw, image_raw, kind)
         done = header.clean(image, settings.keep_extensions)
+        if cfg is not None and is_img:
+            image.data, more = faces.treat(header_path, image.data, cfg)
+            notes = notes + more
         head = header.header_bytes(image, single=False)
         data = image.data if is_img else head
     else:
         image = header.parse_single(raw, kind)
         done = header.clean(image, settings.keep_extensions)
+        if cfg is not None:
+            image.data, more = faces.treat(path, image.data, cfg)
+            notes = notes + more
         data = header.header_bytes(image, single=True) + image.data
     return data, kind, {**done, "notes": notes + image.notes}
 
@@ -119,19 +151,44 @@ def process(
     settings: Settings | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """De-identify one file into a temporary file; the report entry (raises DeidError)."""
-    settings = settings or Settings.from_env()
+    settings = settings or cfg.nifti
     suffix = _suffix(path)
     target, who = _target(path, rel, suffix, cfg)
     entry: dict[str, Any] = {}
-    if suffix in (".json", ".tsv") or path.name in BIDS_TEXT:
+    if suffix in (".bval", ".bvec"):
+        data, entry = _gradients(path)
+    elif suffix in (".json", ".tsv") or path.name in BIDS_TEXT:
         data, entry = _bids_file(path, rel, suffix, cfg, who)
     else:
-        data, kind, done = image_bytes(path, settings)
+        data, kind, done = image_bytes(path, settings, cfg)
         if suffix in (".nii.gz", ".mgz"):
             data = gzip_bytes(data)
         entry = {"format": kind, **{k: v for k, v in done.items() if v}}
     temp = write_temp(data, dst / Path(target).parent, durable)
     return {"status": "processed", "output": target, "temp": str(temp), **entry}
+
+
+def _gradients(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """A .bval or .bvec file passes through unchanged: numbers only, checked as such (a
+    diffusion volume is unusable without its gradient table)."""
+    raw = path.read_bytes()
+    try:
+        values = [float(v) for v in raw.decode("ascii").split()]
+    except (UnicodeDecodeError, ValueError):
+        raise DeidError("gradient table (.bval/.bvec) holds more than numbers: held back") from None
+    if not values:
+        raise DeidError("empty gradient table (.bval/.bvec)")
+    return raw, {"format": "gradient-table", "notes": [f"{len(values)} numbers passed through"]}
+
+
+def _column_dictionary(path: Path) -> bool:
+    """A JSON that describes the columns of the TSV beside it (participants.json, a
+    phenotype file's JSON), rather than an image's sidecar."""
+    return (
+        path.name == "participants.json"
+        or path.name.endswith(("_scans.json", "_sessions.json"))
+        or path.with_suffix(".tsv").is_file()
+    )
 
 
 def _bids_file(
@@ -148,24 +205,21 @@ def _bids_file(
             raise DeidError(f"invalid JSON sidecar: {exc.msg} at line {exc.lineno}") from None
         if not isinstance(data, dict):
             raise DeidError("invalid JSON sidecar: not an object of keys and values")
-        if path.name in ("participants.json",) or path.name.endswith(
-            ("_scans.json", "_sessions.json")
-        ):  # noqa: E501
+        if _column_dictionary(path):
             kept = {k: v for k, v in data.items() if tables.column_action(k, cfg) != "remove"}
             removed = sorted(set(data) - set(kept))
             out = json.dumps(kept, indent=2) + "\n"
             return out.encode(), {"format": "bids-json", "keys_removed": removed} if removed else {
                 "format": "bids-json"
             }  # noqa: E501
-        offset = who.offset if who else 0
-        extra = [who.original] if who else []
+        known = who is not None and who.original != ""
+        offset = who.offset if known else None  # no known subject: dates are removed
+        extra = [who.original] if known else []
         cleaned, done = sidecar.clean(data, cfg, offset, rename, extra)
         return (json.dumps(cleaned, indent=2) + "\n").encode(), {"format": "bids-json", **done}
-    if suffix == ".tsv":
-        if path.name == "participants.tsv" or path.name.endswith(("_scans.tsv", "_sessions.tsv")):
-            out, done = tables.clean_table(text, cfg, who, rename)
-            return out.encode(), {"format": "bids-tsv", **done}
-        return text.encode(), {"format": "bids-tsv", "notes": ["table copied unchanged"]}
+    if suffix == ".tsv":  # every table gets the column rules (or is refused with a reason)
+        out, done = tables.clean_table(text, cfg, who, rename)
+        return out.encode(), {"format": "bids-tsv", **done}
     # Free text (README, CHANGES, LICENSE) cannot be checked: it is not released unseen.
     raise NotDicom("free text of the dataset (README, CHANGES, LICENSE): not copied; "
                    "review it and add it by hand")  # fmt: skip

@@ -92,8 +92,10 @@ def bids_rename(rel: str, cfg: Config) -> tuple[str, Subject | None]:
 
 
 def stem(rel: str) -> str:
+    """The path without its image or companion suffix: a volume, its sidecar and its
+    gradient tables share a stem, so their hashed names match."""
     lower = rel.lower()
-    for suffix in IMAGE_SUFFIXES:
+    for suffix in (*IMAGE_SUFFIXES, ".json", ".bval", ".bvec"):
         if lower.endswith(suffix):
             return rel[: -len(suffix)]
     return rel

@@ -102,7 +102,7 @@ def identifying_values(data: dict[str, Any], extra: list[str] = ()) -> list[str]
 def clean(
     data: dict[str, Any],
     cfg: Config,
-    offset: int,
+    offset: int | None,
     rename: Callable[[str], str] = lambda p: p,
     extra_identifiers: list[str] = (),
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -125,7 +125,9 @@ def clean(
             out[key] = keys.uid(cfg.key, value)
             done["keys_replaced"].append(key)
         elif act == "shift":
-            shifted = shift_iso(value, offset) if isinstance(value, str) else None
+            # No known subject (a top-level sidecar): no offset to shift by, so removed.
+            ok = isinstance(value, str) and offset is not None
+            shifted = shift_iso(value, offset) if ok else None
             if shifted is None:
                 done["keys_removed"].append(key)
             else:

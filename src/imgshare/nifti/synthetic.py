@@ -120,3 +120,32 @@ def make_bids(root: Path, subjects: tuple[str, ...] = ("H0012345", "H0067890")) 
                     "mrn": {"Description": "hospital record number"}}, indent=2)
     )  # fmt: skip
     return root
+
+
+def add_release_traps(root: Path, label: str = "H0012345") -> dict[str, str]:
+    """Add to a dataset from :func:`make_bids` the files a first release got wrong: a
+    phenotype table with a name and a record number, a top-level sidecar with a date, and a
+    diffusion series with its gradient tables. Returns what was planted, by file."""
+    ses = PLANTED["session_label"]
+    (root / "phenotype").mkdir(exist_ok=True)
+    (root / "phenotype" / "medical.tsv").write_text(
+        f"participant_id\tpatient_name\tmrn\tgroup\nsub-{label}\tJane Doe\tMRN-{label}\tpatient\n"
+    )
+    (root / "phenotype" / "medical.json").write_text(
+        json.dumps({"patient_name": {"Description": "name"}, "group": {"Description": "arm"}})
+    )
+    top = json.loads((root / "task-rest_bold.json").read_text())
+    top["AcquisitionDateTime"] = "2020-03-15T10:00:00"
+    (root / "task-rest_bold.json").write_text(json.dumps(top, indent=2))
+    dwi = root / f"sub-{label}" / f"ses-{ses}" / "dwi"
+    dwi.mkdir(parents=True, exist_ok=True)
+    stem = f"sub-{label}_ses-{ses}_dwi"
+    nib.save(_image((8, 8, 6, 3), 20, PLANTED["descrip"]), dwi / f"{stem}.nii.gz")
+    (dwi / f"{stem}.json").write_text(json.dumps(_sidecar({}), indent=2))
+    (dwi / f"{stem}.bval").write_text("0 1000 1000\n")
+    (dwi / f"{stem}.bvec").write_text("0 1 0\n0 0 1\n0 0 0\n")
+    return {
+        "phenotype/medical.tsv": "a name and a record number",
+        "task-rest_bold.json": "an acquisition date with no subject to shift it by",
+        f"dwi/{stem}.bval": "b-values (numbers only)",
+    }

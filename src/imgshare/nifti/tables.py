@@ -1,12 +1,15 @@
-"""BIDS tables: participants.tsv, *_sessions.tsv and *_scans.tsv.
+"""BIDS tables: participants.tsv, *_sessions.tsv, *_scans.tsv, and every other TSV.
 
-Why: these small files are easy to overlook and carry the most: every subject's label in
-one place, often with age and sex, and in ``*_scans.tsv`` the acquisition date and time of
-every image. Subject and session labels are relabelled as in the file names, ``filename``
-entries are renamed, ``acq_time`` follows the same rule as AcquisitionDateTime, columns
-such as age and sex are kept only under Retain Patient Characteristics, and columns not in
-the list are removed (named in the report). A row whose subject is not in the subject map
-is dropped, since that subject's images fail too.
+Every table of a dataset gets the same column rules (``phenotype/*.tsv`` carries names and
+record numbers as easily as participants.tsv does); a table none of whose columns is known is
+refused with a reason rather than copied. Why: these small files are easy to overlook and
+carry the most: every subject's label in one place, often with age and sex, and in
+``*_scans.tsv`` the acquisition date and time of every image. Subject and session labels
+are relabelled as in the file names, ``filename`` entries are renamed, ``acq_time`` follows
+the same rule as AcquisitionDateTime (shifted only by a known subject's offset, otherwise
+removed), columns such as age and sex are kept only under Retain Patient Characteristics,
+and columns not in the list are removed (named in the report). A row whose subject is not
+in the subject map is dropped, since that subject's images fail too.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ def clean_table(
     """The released table and what happened to its columns (names only) and rows (counts)."""
     header, rows = read_tsv(text)
     actions = [column_action(c, cfg) for c in header]
+    if all(a == "remove" for a in actions):
+        raise DeidError(
+            f"table with none of the known columns ({len(header)} column(s), all unlisted): "
+            "held back; add its columns to sidecar_keys.yaml after review"
+        )
     keep = [i for i, a in enumerate(actions) if a != "remove"]
     done: dict[str, list[str]] = {
         "columns_removed": [header[i] for i, a in enumerate(actions) if a == "remove"],
@@ -102,7 +110,7 @@ def _cell(
         return "ses-" + names.session_label(label, who.original if who else "", cfg)
     if act == "path":
         return rename(value)
-    if act == "shift":
-        shifted = sidecar.shift_iso(value, who.offset if who else 0)
+    if act == "shift":  # only by a known subject's offset, never by 0
+        shifted = sidecar.shift_iso(value, who.offset) if who and who.original else None
         return shifted if shifted is not None else "n/a"
     return "n/a"

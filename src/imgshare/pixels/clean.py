@@ -5,7 +5,10 @@ Why this order: the risk rules (:mod:`triage`) decide whether to look at all; th
 frame; the words, the configured device regions and, when asked, everything outside the
 ultrasound regions are blanked with the value that shows as black; a second OCR pass checks
 that no identifying text can still be read, and a file that fails the check is refused
-rather than released. Only counts go into the report, never the text that was read.
+rather than released. Burned In Annotation becomes NO only when all text was removed: every
+word was masked (policy ``mask-text``) and the second reading finds no word at all; otherwise
+the source's value stays (YES when identifying text had been read). Only counts go into the
+report, never the text that was read.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from imgshare.dicom.engine import DeidError, identifying_values
 from imgshare.dicom.text import Cleaner
 from imgshare.pixels import frames as fr
 from imgshare.pixels import ocr, regions
-from imgshare.pixels.settings import Settings, current
+from imgshare.pixels.settings import Settings
 from imgshare.pixels.triage import ENCAPSULATED, Triage, triage
 from imgshare.reasons import from_exception
 
@@ -42,6 +45,7 @@ class PixelReport:
     known_regions: int = 0
     us_blanked: bool = False
     cleaned: bool = False
+    words_left: int | None = None  # words the last reading found (None: not read again)
     found: dict[int, list[ocr.Word]] = field(default_factory=dict)  # frame -> words
     notes: list[str] = field(default_factory=list)
 
@@ -57,10 +61,21 @@ class PixelReport:
         )
 
 
+#: How the output is read again after masking: at another scale, in another layout mode and
+#: binarised by a local threshold, so that the check does not share the first reading's
+#: blind spots (text of a size or contrast that one reading misses is often read by another).
+CHECK_READINGS = ((3, "--psm 11"), (2, "--psm 4"), (2, "--psm 11" + ocr.BINARISED))
+
+
 def read_frames(
-    frames: np.ndarray, ds: Dataset, cleaner: Cleaner | None, only: set[int] | None = None
+    frames: np.ndarray,
+    ds: Dataset,
+    cleaner: Cleaner | None,
+    only: set[int] | None = None,
+    readings: tuple[tuple[int | None, str], ...] = ((None, ocr.CONFIG),),
 ) -> dict[int, list[ocr.Word]]:
-    """OCR each distinct frame (identical frames of a cine are read once)."""
+    """OCR each distinct frame (identical frames of a cine are read once); with several
+    ``readings`` (scale, Tesseract options), the words of all of them."""
     seen: dict[str, list[ocr.Word]] = {}
     out: dict[int, list[ocr.Word]] = {}
     for i, frame in enumerate(frames):
@@ -68,7 +83,9 @@ def read_frames(
             continue
         digest = hashlib.sha1(np.ascontiguousarray(frame).tobytes()).hexdigest()
         if digest not in seen:
-            seen[digest] = ocr.classify(ocr.read_words(fr.for_ocr(frame, ds)), cleaner)
+            view = fr.for_ocr(frame, ds)
+            words = [w for scale, config in readings for w in ocr.read_words(view, scale, config)]
+            seen[digest] = ocr.classify(words, cleaner)
         out[i] = seen[digest]
     return out
 
@@ -91,7 +108,7 @@ def clean_pixels(
     ``cleaner`` holds the file's own identifiers; by default they are taken from ``ds``
     (the engine passes the ones it gathered before it replaced them).
     """
-    s = settings or current()
+    s = settings or Settings()
     t = triage(ds, s.ocr_all)
     report = PixelReport(t, s.burned_in)
     if str(ds.get("SOPClassUID", "")) in ENCAPSULATED and "EncapsulatedDocument" in ds:
@@ -128,9 +145,24 @@ def clean_pixels(
     report.cleaned = True
     pixels.frames = frames
     report.notes.extend(fr.store(ds, pixels))
-    ds.BurnedInAnnotation = "NO"
+    if all_text_removed(report, s):
+        ds.BurnedInAnnotation = "NO"
+    else:
+        if report.identifying:
+            ds.BurnedInAnnotation = "YES"
+        report.notes.append(
+            "Burned In Annotation not set to NO: text may remain "
+            f"({'policy ' + s.burned_in if s.burned_in != 'mask-text' else 'words still read'})"
+        )
     report.notes.insert(0, report.summary())
     return report
+
+
+def all_text_removed(report: PixelReport, s: Settings) -> bool:
+    """Whether every word was masked and a second reading of every frame found none."""
+    if not report.cleaned or s.burned_in != "mask-text" or not s.verify:
+        return False
+    return report.words == 0 or report.words_left == 0
 
 
 def _mask_and_verify(
@@ -158,11 +190,14 @@ def _mask_and_verify(
             masked |= set(found)  # every frame changed: check them all
         if not s.verify or not masked:
             return
-        todo = read_frames(frames, ds, cleaner, only=masked)
+        todo = read_frames(frames, ds, cleaner, only=masked, readings=CHECK_READINGS)
         left = sum(w.identifying for ws in todo.values() for w in ws)
-        if left == 0:
+        report.words_left = sum(len(ws) for ws in todo.values())
+        if left == 0 and (report.words_left == 0 or s.burned_in != "mask-text"):
             return
         if round_ == MAX_ROUNDS:
+            if left == 0:
+                return  # only non-identifying words are still read: the flag says so
             raise DeidError(f"identifying text still readable after {MAX_ROUNDS} masking rounds")
 
 
@@ -184,7 +219,7 @@ def remove_icons(ds: Dataset, depth: int = 0) -> int:
 def hook(ds: Dataset, ctx: Any) -> list[str]:
     """The engine's Clean Pixel Data hook."""
     try:
-        report = clean_pixels(ds, ctx.cleaner)
+        report = clean_pixels(ds, ctx.cleaner, ctx.config.pixels)
     except ocr.OcrUnavailable as exc:
         raise DeidError(str(exc)) from None
     icons = remove_icons(ds)

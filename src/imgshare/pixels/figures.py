@@ -127,3 +127,30 @@ def detection_table(seeds: range = range(2), n: int = 10) -> list[dict]:
                 }
             )
     return rows
+
+
+def report_table(rep) -> list[dict]:
+    """One row per file of a run report: status and reason or notes (no values)."""
+    rows = []
+    for f in rep.files:
+        why = f.get("reason") or "; ".join(f.get("notes", [])) or "-"
+        rows.append({"file": f["source"], "status": f["status"], "reason or notes": why})
+    return rows
+
+
+def detector_figure(rows: list[tuple[str, list]]):
+    """Renders from each angle with the face detector's boxes, one row per volume."""
+    fig, axes = plt.subplots(len(rows), len(rows[0][1]), figsize=(10, 2.6 * len(rows)))
+    axes = np.atleast_2d(axes)
+    for r, (label, views) in enumerate(rows):
+        for c, view in enumerate(views):
+            ax = axes[r, c]
+            ax.imshow(view.image, cmap="gray")
+            for x, y, w, h in view.faces:
+                ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor="red", lw=1.5))
+            verdict = "face found" if view.faces else "no face"
+            ax.set_title(f"{label}\nyaw {view.yaw:+.0f}°, pitch {view.pitch:+.0f}°: {verdict}",
+                         fontsize=8)  # fmt: skip
+            ax.axis("off")
+    fig.tight_layout()
+    return fig

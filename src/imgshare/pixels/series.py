@@ -54,14 +54,33 @@ def write_series(img, folder: Path, spacing: float = 2.0) -> list[Path]:
 
 def read_series(folder: Path) -> tuple[object, list[tuple[Path, Dataset]]]:
     """The volume of a single-frame series, and its slices in order (path, dataset)."""
+    paths = sorted(folder.glob("*.dcm"))
+    if not paths:
+        raise ValueError(f"{folder}: no DICOM files")
+    return read_slices(paths)
+
+
+def read_slices(paths: list[Path]) -> tuple[object, list[tuple[Path, Dataset]]]:
+    """The volume that single-frame slices form, and the slices in order (path, dataset).
+
+    Refuses (ValueError) what is not one regular volume: slices of other orientations or
+    sizes, two slices at one position, or uneven gaps between them."""
     import SimpleITK as sitk
 
-    slices = [(p, pydicom.dcmread(p)) for p in sorted(folder.glob("*.dcm"))]
-    if not slices:
-        raise ValueError(f"{folder}: no DICOM files")
+    slices = [(Path(p), pydicom.dcmread(p)) for p in paths]
+    if len(slices) < 2:
+        raise ValueError("a single slice is not a volume")
+    orientations = {tuple(round(float(v), 4) for v in s.ImageOrientationPatient) for _, s in slices}
+    sizes = {(int(s.Rows), int(s.Columns)) for _, s in slices}
+    if len(orientations) != 1 or len(sizes) != 1:
+        raise ValueError("the slices differ in orientation or size")
     row, col = np.array(slices[0][1].ImageOrientationPatient, float).reshape(2, 3)
     normal = np.cross(row, col)
     slices.sort(key=lambda s: float(np.dot(normal, np.array(s[1].ImagePositionPatient, float))))
+    where = [float(np.dot(normal, np.array(s.ImagePositionPatient, float))) for _, s in slices]
+    gaps = np.diff(where)
+    if gaps.min() <= 1e-3 or gaps.max() - gaps.min() > 0.05 * gaps.mean():
+        raise ValueError("the slices are not evenly spaced (or two share a position)")
     arr = np.stack([s[1].pixel_array.astype(np.float32) for s in slices])
     first, second = (np.array(s[1].ImagePositionPatient, float) for s in slices[:2])
     img = sitk.GetImageFromArray(arr)
