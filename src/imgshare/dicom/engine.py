@@ -160,15 +160,22 @@ def identifying_values(ds: Dataset) -> set[str]:
     values: set[str] = set()
 
     def visit(item: Dataset, depth: int) -> None:
-        for elem in item:
-            if elem.VR == "SQ":
+        # By tag first: only sequences and listed attributes are decoded (never Pixel Data).
+        for tag in list(item.keys()):
+            vr = resolved_vr(item, tag)
+            if vr == "UN" and getattr(item.get_item(tag, keep_deferred=True), "length", 0) == (
+                0xFFFFFFFF
+            ):
+                vr = item[tag].VR  # pydicom reads an undefined-length UN as a sequence
+            if vr == "SQ":
                 if depth < MAX_DEPTH:
-                    for sub in elem.value:
+                    for sub in item[tag].value:
                         visit(sub, depth + 1)
                 continue
-            row = profile.row_for(int(elem.tag)) if not elem.tag.is_private else None
+            row = profile.row_for(int(tag)) if not tag.is_private else None
             if row is None or row.basic == "K" or "clean-descriptors" in row.options:
                 continue
+            elem = item[tag]
             for value in elem.value if elem.VM > 1 else [elem.value]:
                 if value is None or value == "":
                     continue
@@ -386,7 +393,7 @@ def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
     resolved by pydicom itself, which decodes that one element to do it. Before this, a
     raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
     """
-    raw = ds.get_item(tag)
+    raw = ds.get_item(tag, keep_deferred=True)
     vr = raw.VR
     if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
         found: dict[str, Any] = {}

@@ -10,6 +10,7 @@ file pydicom itself writes, on every sample.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from typing import BinaryIO
@@ -36,18 +37,85 @@ def write(fh: BinaryIO, ds: Dataset) -> None:
     fh.write(b"DICM")
     fp = DicomFileLike(fh)
     write_file_meta_info(fp, ds.file_meta, enforce_standard=True)
-    if syntax == DEFLATED:
-        body = DicomBytesIO()
-        body.is_implicit_VR, body.is_little_endian = False, True
-        _write_body(body, ds, implicit=False, little=True)
-        deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
-        fh.write(deflater.compress(body.getvalue()) + deflater.flush())
-        return
-    fp.is_implicit_VR, fp.is_little_endian = syntax.is_implicit_VR, syntax.is_little_endian
-    _write_body(fp, ds, syntax.is_implicit_VR, syntax.is_little_endian)
+    with _Source(ds) as source:
+        if syntax == DEFLATED:
+            body = DicomBytesIO()
+            body.is_implicit_VR, body.is_little_endian = False, True
+            _write_body(body, body, ds, False, True, source)
+            deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+            fh.write(deflater.compress(body.getvalue()) + deflater.flush())
+            return
+        fp.is_implicit_VR, fp.is_little_endian = syntax.is_implicit_VR, syntax.is_little_endian
+        _write_body(fp, fh, ds, syntax.is_implicit_VR, syntax.is_little_endian, source)
 
 
-def _write_body(fp: DicomFileLike, ds: Dataset, implicit: bool, little: bool) -> None:
+class _Source:
+    """The source file, open for copying the values that were never read into memory.
+
+    Why: pydicom leaves a large value (Pixel Data of most images) in the file, remembering
+    where it is; copying that byte range from file to file in the kernel
+    (``os.copy_file_range``) costs no Python objects and no copy through user space. A
+    source that changed since it was read is refused, as pydicom's own deferred read does.
+    """
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds, self.fd = ds, None
+
+    def __enter__(self) -> _Source:
+        name = getattr(self.ds, "filename", None)
+        if isinstance(name, str) and name:
+            try:
+                self.fd = os.open(name, os.O_RDONLY)
+            except OSError:
+                self.fd = None
+            else:
+                stamp = getattr(self.ds, "timestamp", None)
+                if stamp is not None and os.fstat(self.fd).st_mtime != stamp:
+                    os.close(self.fd)
+                    raise OSError("the source file changed while it was being de-identified")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+    def copy(self, sink: BinaryIO, offset: int, length: int) -> None:
+        """Append ``length`` bytes of the source from ``offset`` to ``sink``."""
+        assert self.fd is not None
+        fileno = getattr(sink, "fileno", None)
+        if fileno is not None:
+            try:
+                out = fileno()
+            except (OSError, ValueError):
+                out = None
+            if out is not None:
+                sink.flush()
+                done = 0
+                try:
+                    while done < length:
+                        n = os.copy_file_range(self.fd, out, length - done, offset + done)
+                        if n == 0:
+                            break
+                        done += n
+                except OSError:
+                    pass  # a file system that cannot: copy through memory below
+                if done == length:
+                    return
+                offset, length = offset + done, length - done
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
+            raise OSError("the source file is shorter than when it was read")
+        sink.write(data)
+
+
+def _write_body(
+    fp: DicomFileLike,
+    sink: BinaryIO,
+    ds: Dataset,
+    implicit: bool,
+    little: bool,
+    source: _Source,
+) -> None:
     syntax = ds.file_meta.TransferSyntaxUID
     if "PixelData" in ds:
         ds["PixelData"].is_undefined_length = syntax.is_compressed
@@ -67,26 +135,31 @@ def _write_body(fp: DicomFileLike, ds: Dataset, implicit: bool, little: bool) ->
         struct.Struct("<I").pack,
     )
     write = fp.write
+    copyable = source.fd is not None
     for tag in sorted(ds.keys()):
         if tag.element == 0 and tag.group > 6:
             continue
-        elem = ds.get_item(tag)
+        elem = ds.get_item(tag, keep_deferred=True)
         value = elem.value
-        if (
-            elem.is_raw
-            and elem.VR
-            and isinstance(value, bytes)
-            and elem.length != 0xFFFFFFFF
-            and len(value) == elem.length
-        ):
+        if elem.is_raw and elem.VR and elem.length != 0xFFFFFFFF:
             vr = elem.VR
+            if isinstance(value, bytes) and len(value) == elem.length:
+                length = len(value)
+            elif value is None and copyable and elem.length and elem.value_tell:
+                length = elem.length  # deferred by the reader: copied from the file below
+            else:
+                write_data_element(fp, ds[tag], encoding)
+                continue
             write(pack_tag(tag.group, tag.element))
             if vr in _LONG:
-                write(vr.encode() + b"\x00\x00" + pack32(len(value)))
+                write(vr.encode() + b"\x00\x00" + pack32(length))
             else:
-                write(vr.encode() + pack16(len(value)))
-            write(value)
+                write(vr.encode() + pack16(length))
+            if value is None:
+                source.copy(sink, elem.value_tell, length)
+            else:
+                write(value)
         else:
             # Decoded by pydicom first: a raw element without a VR (a body written in
-            # implicit VR under an explicit transfer syntax) or read lazily.
+            # implicit VR under an explicit transfer syntax), or one already decoded.
             write_data_element(fp, ds[tag], encoding)
