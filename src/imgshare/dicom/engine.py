@@ -245,11 +245,15 @@ def _decide(
 ) -> tuple[str, str]:
     """The action for one element and the reason for it.
 
-    For a standard, non-UID element the decision depends only on the settings, the tag, the
-    VR, the level and the IOD, so it is computed once per process and reused: this is most
-    of the elements of most files.
+    For a standard element the decision depends only on the settings, the tag, the VR, the
+    level and the IOD, so it is computed once per process and reused: this is most of the
+    elements of most files. The exceptions are private elements (their creator decides) and
+    UIDs that the table does not list (whether the value is a registered UID decides).
     """
-    if vr == "UI" or (tag >> 16) % 2 == 1:
+    if (tag >> 16) % 2 == 1:
+        return _decide_uncached(ds, tag, vr, ctx, depth, mode)
+    if vr == "UI" and int(tag) not in ctx.config.overrides and profile.row_for(int(tag)) is None:
+        # a UID the table does not list: the decision depends on its value (registered?)
         return _decide_uncached(ds, tag, vr, ctx, depth, mode)
     key = (
         ctx.config.decision_key,

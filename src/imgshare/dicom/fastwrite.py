@@ -16,9 +16,11 @@ import zlib
 from typing import BinaryIO
 
 from pydicom import Dataset
-from pydicom.charset import default_encoding
+from pydicom.charset import convert_encodings, default_encoding, encode_string
+from pydicom.dataelem import DataElement
 from pydicom.filebase import DicomBytesIO, DicomFileLike
 from pydicom.filewriter import write_data_element, write_dataset, write_file_meta_info
+from pydicom.multival import MultiValue
 from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 
 DEFLATED = "1.2.840.10008.1.2.1.99"
@@ -117,8 +119,9 @@ def _write_body(
     source: _Source,
 ) -> None:
     syntax = ds.file_meta.TransferSyntaxUID
-    if "PixelData" in ds:
-        ds["PixelData"].is_undefined_length = syntax.is_compressed
+    pixels = ds.get_item(0x7FE00010, keep_deferred=True)
+    if isinstance(pixels, DataElement):  # a raw one keeps the length it was read with
+        pixels.is_undefined_length = syntax.is_compressed
     same = (
         not implicit
         and little
@@ -136,6 +139,7 @@ def _write_body(
     )
     write = fp.write
     copyable = source.fd is not None
+    encodings = convert_encodings(encoding)
     for tag in sorted(ds.keys()):
         if tag.element == 0 and tag.group > 6:
             continue
@@ -162,4 +166,52 @@ def _write_body(
         else:
             # Decoded by pydicom first: a raw element without a VR (a body written in
             # implicit VR under an explicit transfer syntax), or one already decoded.
-            write_data_element(fp, ds[tag], encoding)
+            decoded = ds[tag]
+            data = _encoded(decoded, encodings) if decoded.VR in _STRINGS else None
+            if data is None:
+                write_data_element(fp, decoded, encoding)
+                continue
+            vr = decoded.VR
+            write(pack_tag(tag.group, tag.element))
+            if vr in _LONG:
+                write(vr.encode() + b"\x00\x00" + pack32(len(data)))
+            else:
+                write(vr.encode() + pack16(len(data)))
+            write(data)
+
+
+#: String VRs written as plain text (pydicom's write_string and write_UI)...
+_PLAIN = {"AE", "AS", "CS", "DA", "DT", "TM", "UI"}
+#: ...and in the dataset's character set (pydicom's write_text).
+_TEXT = {"LO", "LT", "SH", "ST", "UC", "UT"}
+_STRINGS = _PLAIN | _TEXT
+
+
+def _encoded(elem: DataElement, encodings: list[str]) -> bytes | None:
+    """The value bytes pydicom's own writer gives a string element, or None to let it.
+
+    Why: the elements the engine changed (emptied, replaced, new UIDs) are decoded
+    DataElements, and pydicom's general writer costs more per element than the rest of the
+    file. Only str values are handled here, the way filewriter.write_string/write_text
+    encode and pad them; anything else (dates as objects, numbers, person names) goes to
+    pydicom. The writer test compares the bytes with pydicom's on every sample.
+    """
+    value = elem.value
+    if value is None or (not isinstance(value, str) and len(value) == 0) or value == "":
+        return b""
+    if isinstance(value, str):
+        parts = [value]
+    elif isinstance(value, MultiValue | list | tuple) and all(isinstance(v, str) for v in value):
+        parts = list(value)
+    else:
+        return None
+    if elem.VR in _PLAIN:
+        text = "\\".join(parts)
+        if len(text) % 2:
+            text += "\x00" if elem.VR == "UI" else " "
+        data = text.encode(default_encoding)
+    else:
+        data = b"\\".join(encode_string(v, encodings) for v in parts)
+        if len(data) % 2:
+            data += b" "
+    return data if len(data) <= 0xFFFF or elem.VR in _LONG else None
