@@ -123,6 +123,10 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
         raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
     except Exception as exc:  # pydicom raises assorted errors on damaged files
         raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
+    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED and isinstance(source, Path):
+        # Positions in a deflated file are positions in the inflated stream: nothing can be
+        # left in the file to copy later, so it is read whole.
+        ds = pydicom.dcmread(source)
     media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     if ds.get("SOPClassUID") is None and media_class == "1.2.840.10008.1.3.10":
         raise NotDicom("DICOMDIR: a media directory, rebuilt when packaging, not copied")
