@@ -97,9 +97,21 @@ class Context:
     subject_id: str
     offset: int
     dataset: Dataset
-    decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _cleaner: Cleaner | None = None
+    #: (prefix, tag, keyword or None, vr, action, reason) per element, as the walk found
+    #: them; Decision objects are made only when asked for (a batch only counts them).
+    records: list[tuple] = field(default_factory=list)
+    _decisions: list[Decision] | None = None
+
+    @property
+    def decisions(self) -> list[Decision]:
+        if self._decisions is None or len(self._decisions) != len(self.records):
+            self._decisions = [
+                Decision(f"{prefix}{_tag_text(tag)}", keyword or _keyword(tag), vr, action, why)
+                for prefix, tag, keyword, vr, action, why in self.records
+            ]
+        return self._decisions
 
     @property
     def cleaner(self) -> Cleaner:
@@ -355,11 +367,12 @@ def _walk(
         if action == "K?":
             creators.append(tag)
             continue
-        path = f"{prefix}{_tag_text(tag)}"
-        keyword = _keyword(tag)
-        ctx.decisions.append(Decision(path, keyword, vr, action, reason))
+        ctx.records.append((prefix, tag, None, vr, action, reason))
         if tag.is_private and action != "X":
             kept_blocks.add((tag >> 16, (tag & 0xFFFF) >> 8))
+        if vr != "SQ" and (action == "K" or not apply):
+            continue  # kept elements stay raw: written back byte for byte, and fast
+        path = f"{prefix}{_tag_text(tag)}"
         try:
             _act(ds, tag, vr, action, ctx, apply, depth, path, mode)
         except DeidError:
@@ -368,9 +381,8 @@ def _walk(
             raise DeidError(f"cannot process element {path}: {from_exception(exc)}") from None
     for tag in creators:
         keep = (tag >> 16, tag & 0xFF) in kept_blocks
-        path = f"{prefix}{_tag_text(tag)}"
-        ctx.decisions.append(
-            Decision(path, "(private creator)", "LO", "K" if keep else "X", "private creator")
+        ctx.records.append(
+            (prefix, tag, "(private creator)", "LO", "K" if keep else "X", "private creator")
         )
         if apply and not keep:
             del ds[tag]
@@ -549,11 +561,11 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
 
 def summary(ctx: Context) -> dict[str, Any]:
     """Counts of actions and the tags per action, for the report (no values)."""
-    counts = Counter(d.action for d in ctx.decisions)
+    counts = Counter(record[4] for record in ctx.records)
     tags: dict[str, list[str]] = {}
-    for d in ctx.decisions:
-        if d.action != "K":
-            tags.setdefault(d.action, []).append(d.path)
+    for prefix, tag, _, _, action, _ in ctx.records:
+        if action != "K":
+            tags.setdefault(action, []).append(f"{prefix}{_tag_text(tag)}")
     return {"actions": dict(sorted(counts.items())), "tags": tags}
 
 
