@@ -388,6 +388,15 @@ def _walk(
             del ds[tag]
 
 
+def _elements(ds: Dataset) -> dict:
+    """The dataset's elements by tag, raw or decoded, without reading deferred values.
+
+    pydicom's ``get_item`` does the same one element at a time, converting the key to a Tag
+    on every call; this is its internal dictionary (pydicom is pinned, 3.0.2), read only.
+    """
+    return ds._dict
+
+
 @functools.lru_cache(maxsize=16384)
 def dictionary_vr(tag: int) -> str | None:
     """The VR the data dictionary gives a public tag (repeating groups included), or None
@@ -409,7 +418,9 @@ def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
     resolved by pydicom itself, which decodes that one element to do it. Before this, a
     raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
     """
-    raw = ds.get_item(tag, keep_deferred=True)
+    raw = _elements(ds).get(tag)
+    if raw is None:
+        raw = ds.get_item(tag, keep_deferred=True)
     vr = raw.VR
     if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
         found: dict[str, Any] = {}

@@ -140,10 +140,11 @@ def _write_body(
     write = fp.write
     copyable = source.fd is not None
     encodings = convert_encodings(encoding)
-    for tag in sorted(ds.keys()):
+    elements = ds._dict  # pydicom's own, read only: get_item() without the Tag() per call
+    for tag in sorted(elements, key=int):
         if tag.element == 0 and tag.group > 6:
             continue
-        elem = ds.get_item(tag, keep_deferred=True)
+        elem = elements[tag]
         value = elem.value
         if elem.is_raw and elem.VR and elem.length != 0xFFFFFFFF:
             vr = elem.VR
