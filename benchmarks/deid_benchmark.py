@@ -385,6 +385,17 @@ def verdicts(runs: dict[str, list[Run]], inputs: dict[str, int], peers: list[str
         f"- Against `cp -r`: imgshare single-process takes {cp:.1f}× its time "
         f"(target ≤ 4): {'met' if cp <= 4 else 'NOT met'}."
     )
+
+    def cpu(label: str) -> float:
+        return statistics.median(r.cpu_seconds for r in runs[label])
+
+    if "dicognito" in runs:
+        lines.append(
+            f"- By CPU time, which other jobs on a shared machine disturb less than wall time: "
+            f"imgshare single-process uses {cpu('dicognito') / cpu('imgshare'):.2f}× less "
+            f"than dicognito and {cpu('imgshare') / max(cpu('cp -r'), 1e-9):.1f}× as much as "
+            "`cp -r` (start-up included)."
+        )
     gdcm = next((k for k in runs if k.startswith("gdcmanon")), None)
     if gdcm:
         lines.append(
