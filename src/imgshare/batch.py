@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgshare import __version__, gate, journal, nifti
+from imgshare import __version__, gate, journal
 from imgshare.dicom import config as config_mod
 from imgshare.dicom import engine, io, keys
 from imgshare.dicom.config import Config
@@ -202,9 +202,12 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
     try:
         # DICOM first, by its own marks (DICM at 128, or a bare dataset), then NIfTI,
         # Analyze, MGH and BIDS by content and name; anything else to the DICOM reader.
-        if io.sniff(Path(path)) is None and nifti.handles(Path(path), rel):
-            result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
-            return result
+        if io.sniff(Path(path)) is None:
+            from imgshare import nifti  # imported on the first file that is not DICOM
+
+            if nifti.handles(Path(path), rel):
+                result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
+                return result
         ds, notes = io.read(Path(path))
         # --- imgshare.pixels hook: a prepared series' defaced pixels, then the release gate
         notes = notes + series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
@@ -276,7 +279,7 @@ def run(
     if cfg.key_file and Path(cfg.key_file).resolve().is_relative_to(dst_r):
         raise UsageError("the key file is inside the destination: it would be released")
     try:
-        log = journal.Journal(dst_r, cfg)
+        log = journal.Journal(dst_r, cfg, durable=durable)
     except journal.JournalConflict as exc:
         raise UsageError(str(exc)) from None
     try:
@@ -349,6 +352,7 @@ class _Outputs:
         self.dst, self.log, self.rep = dst, log, rep
         self.claimed: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.poisoned: set[str] = set()
+        self.folders: set[Path] = set()
 
     def place(self, path: str, rel: str, result: dict[str, Any]) -> list[dict[str, Any]]:
         """Commit a result's output; return the entries that failed on the way."""
@@ -366,7 +370,11 @@ class _Outputs:
                 Path(temp).unlink(missing_ok=True)
             return self._conflict(path, result, identity)
         if temp is not None:
-            io.commit(Path(temp), self.dst / out)
+            target = self.dst / out
+            if target.parent not in self.folders:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.folders.add(target.parent)
+            os.replace(temp, target)
             self.log.record(path, rel, out)
         self.claimed[identity] = (path, rel, result)
         return []

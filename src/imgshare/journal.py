@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from imgshare.dicom import keys
 from imgshare.dicom.config import Config
 
 SUFFIX = ".imgshare-journal.jsonl"
+#: Seconds between flushes of the journal to the file.
+FLUSH_EVERY = 0.5
 #: The journal's name when it lived inside DST; no file of that name is written there now.
 NAME = SUFFIX
 
@@ -63,14 +66,15 @@ def source_id(cfg: Config, rel: str) -> str:
 class Journal:
     """Reads the entries of an earlier run with the same settings; appends new ones."""
 
-    def __init__(self, dst: Path, cfg: Config) -> None:
+    def __init__(self, dst: Path, cfg: Config, durable: bool = False) -> None:
         self.path = path_for(dst)
+        self.durable = durable  # flush every line (with --durable), else every FLUSH_EVERY s
         self.cfg = cfg
         self.print = fingerprint(cfg)
         self.done: dict[str, dict[str, Any]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "a+", buffering=1)  # noqa: SIM115 (closed in close())
+            self._fh = open(self.path, "a+")  # noqa: SIM115 (closed in close())
         except OSError as exc:
             raise JournalConflict(
                 f"cannot write the run journal {self.path}: {exc.strerror}"
@@ -102,6 +106,8 @@ class Journal:
                         self.done[entry["source"]] = entry
         else:
             self._fh.write(json.dumps({"fingerprint": self.print}) + "\n")
+            self._fh.flush()
+        self._flushed = time.monotonic()
 
     def _id(self, rel: str) -> str:
         return source_id(self.cfg, rel)
@@ -121,10 +127,20 @@ class Journal:
         entry = {"source": self._id(rel), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                  "output": output}  # fmt: skip
         self._fh.write(json.dumps(entry) + "\n")
+        self._flush_now()
+
+    def _flush_now(self) -> None:
+        """Written out at least every FLUSH_EVERY seconds, not per line: a killed run loses
+        at most the last moment's lines, whose files the resumed run simply does again."""
+        now = time.monotonic()
+        if self.durable or now - self._flushed >= FLUSH_EVERY:
+            self._fh.flush()
+            self._flushed = now
 
     def retract(self, rel: str) -> None:
         """An output taken back (its file removed): a resumed run must not count it done."""
         self._fh.write(json.dumps({"source": self._id(rel), "retracted": True}) + "\n")
+        self._fh.flush()  # a retraction is never left in a buffer
 
     def close(self) -> None:
         if not self._fh.closed:

@@ -19,7 +19,18 @@ from typing import Any
 
 from imgshare.dicom.config import Config
 
-GROUP = 8  # files per task: big enough to hide the scheduler's cost, small enough to balance
+GROUP = 8  # fewest files per task
+MAX_GROUP = 256  # most files per task
+TASKS_PER_WORKER = 8  # tasks each worker gets over a run: enough to balance the load
+
+
+def group_size(files: int, workers: int) -> int:
+    """Files per task: the scheduler costs about a millisecond per task whatever its size,
+    so tasks grow with the run (a run of N files on W workers gets about 8 W tasks) until
+    that cost is a small share of the work, within GROUP..MAX_GROUP so that a small run
+    still spreads over the workers and a lost worker loses little."""
+    return max(GROUP, min(MAX_GROUP, files // (max(1, workers) * TASKS_PER_WORKER)))
+
 
 Jobs = list[tuple[str, str]]
 
@@ -60,8 +71,10 @@ def results(
     client, cluster = client_for(scheduler)
     try:
         setup = client.scatter((cfg, str(dst), durable, chunk_function, init), broadcast=True)
-        groups = [jobs[i : i + GROUP] for i in range(0, len(jobs), GROUP)]
-        window = max(4, 4 * len(client.scheduler_info().get("workers", {})))
+        workers = len(client.scheduler_info().get("workers", {}))
+        size = group_size(len(jobs), workers)
+        groups = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        window = max(4, 4 * workers)
         pending: deque = deque()
         for group in groups:
             pending.append(client.submit(process_group, group, setup, pure=False))

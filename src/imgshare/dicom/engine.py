@@ -101,10 +101,22 @@ class Context:
     subject_id: str
     offset: int
     dataset: Dataset
-    decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _cleaner: Cleaner | None = None
     _text_cleaner: Cleaner | None = None
+    #: (prefix, tag, keyword or None, vr, action, reason) per element, as the walk found
+    #: them; Decision objects are made only when asked for (a batch only counts them).
+    records: list[tuple] = field(default_factory=list)
+    _decisions: list[Decision] | None = None
+
+    @property
+    def decisions(self) -> list[Decision]:
+        if self._decisions is None or len(self._decisions) != len(self.records):
+            self._decisions = [
+                Decision(f"{prefix}{_tag_text(tag)}", keyword or _keyword(tag), vr, action, why)
+                for prefix, tag, keyword, vr, action, why in self.records
+            ]
+        return self._decisions
 
     @property
     def cleaner(self) -> Cleaner:
@@ -173,15 +185,22 @@ def identifying_values(ds: Dataset) -> set[str]:
     values: set[str] = set()
 
     def visit(item: Dataset, depth: int) -> None:
-        for elem in item:
-            if elem.VR == "SQ":
+        # By tag first: only sequences and listed attributes are decoded (never Pixel Data).
+        for tag in list(item.keys()):
+            vr = resolved_vr(item, tag)
+            if vr == "UN" and getattr(item.get_item(tag, keep_deferred=True), "length", 0) == (
+                0xFFFFFFFF
+            ):
+                vr = item[tag].VR  # pydicom reads an undefined-length UN as a sequence
+            if vr == "SQ":
                 if depth < MAX_DEPTH:
-                    for sub in elem.value:
+                    for sub in item[tag].value:
                         visit(sub, depth + 1)
                 continue
-            row = profile.row_for(int(elem.tag)) if not elem.tag.is_private else None
+            row = profile.row_for(int(tag)) if not tag.is_private else None
             if row is None or row.basic == "K" or "clean-descriptors" in row.options:
                 continue
+            elem = item[tag]
             for value in elem.value if elem.VM > 1 else [elem.value]:
                 if value is None or value == "":
                     continue
@@ -256,11 +275,15 @@ def _decide(
 ) -> tuple[str, str]:
     """The action for one element and the reason for it.
 
-    For a standard, non-UID element the decision depends only on the settings, the tag, the
-    VR, the level and the IOD, so it is computed once per process and reused: this is most
-    of the elements of most files.
+    For a standard element the decision depends only on the settings, the tag, the VR, the
+    level and the IOD, so it is computed once per process and reused: this is most of the
+    elements of most files. The exceptions are private elements (their creator decides) and
+    UIDs that the table does not list (whether the value is a registered UID decides).
     """
-    if vr == "UI" or (tag >> 16) % 2 == 1:
+    if (tag >> 16) % 2 == 1:
+        return _decide_uncached(ds, tag, vr, ctx, depth, mode)
+    if vr == "UI" and int(tag) not in ctx.config.overrides and profile.row_for(int(tag)) is None:
+        # a UID the table does not list: the decision depends on its value (registered?)
         return _decide_uncached(ds, tag, vr, ctx, depth, mode)
     key = (
         ctx.config.decision_key,
@@ -375,11 +398,12 @@ def _walk(
         if action == "K?":
             creators.append(tag)
             continue
-        path = f"{prefix}{_tag_text(tag)}"
-        keyword = _keyword(tag)
-        ctx.decisions.append(Decision(path, keyword, vr, action, reason))
+        ctx.records.append((prefix, tag, None, vr, action, reason))
         if tag.is_private and action != "X":
             kept_blocks.add((tag >> 16, (tag & 0xFFFF) >> 8))
+        if vr != "SQ" and (action == "K" or not apply):
+            continue  # kept elements stay raw: written back byte for byte, and fast
+        path = f"{prefix}{_tag_text(tag)}"
         try:
             _act(ds, tag, vr, action, ctx, apply, depth, path, mode)
         except DeidError:
@@ -388,12 +412,20 @@ def _walk(
             raise DeidError(f"cannot process element {path}: {from_exception(exc)}") from None
     for tag in creators:
         keep = (tag >> 16, tag & 0xFF) in kept_blocks
-        path = f"{prefix}{_tag_text(tag)}"
-        ctx.decisions.append(
-            Decision(path, "(private creator)", "LO", "K" if keep else "X", "private creator")
+        ctx.records.append(
+            (prefix, tag, "(private creator)", "LO", "K" if keep else "X", "private creator")
         )
         if apply and not keep:
             del ds[tag]
+
+
+def _elements(ds: Dataset) -> dict:
+    """The dataset's elements by tag, raw or decoded, without reading deferred values.
+
+    pydicom's ``get_item`` does the same one element at a time, converting the key to a Tag
+    on every call; this is its internal dictionary (pydicom is pinned, 3.0.2), read only.
+    """
+    return ds._dict
 
 
 @functools.lru_cache(maxsize=16384)
@@ -417,7 +449,9 @@ def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
     resolved by pydicom itself, which decodes that one element to do it. Before this, a
     raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
     """
-    raw = ds.get_item(tag)
+    raw = _elements(ds).get(tag)
+    if raw is None:
+        raw = ds.get_item(tag, keep_deferred=True)
     vr = raw.VR
     if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
         found: dict[str, Any] = {}
@@ -576,11 +610,11 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
 
 def summary(ctx: Context) -> dict[str, Any]:
     """Counts of actions and the tags per action, for the report (no values)."""
-    counts = Counter(d.action for d in ctx.decisions)
+    counts = Counter(record[4] for record in ctx.records)
     tags: dict[str, list[str]] = {}
-    for d in ctx.decisions:
-        if d.action != "K":
-            tags.setdefault(d.action, []).append(d.path)
+    for prefix, tag, _, _, action, _ in ctx.records:
+        if action != "K":
+            tags.setdefault(action, []).append(f"{prefix}{_tag_text(tag)}")
     return {"actions": dict(sorted(counts.items())), "tags": tags}
 
 

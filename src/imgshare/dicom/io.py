@@ -28,8 +28,9 @@ from imgshare.dicom import fastwrite
 from imgshare.dicom.engine import DeidError
 from imgshare.reasons import from_exception
 
-#: Elements larger than this are read from the file only when needed (never, if removed).
-DEFER_SIZE = 2 * 1024 * 1024
+#: Elements larger than this are left in the file by the reader: never read if removed,
+#: and copied file to file by the writer (fastwrite) if kept, as Pixel Data mostly is.
+DEFER_SIZE = 64 * 1024
 TMP_SUFFIX = ".imgshare-tmp"
 DEFLATED = "1.2.840.10008.1.2.1.99"
 IMPLEMENTATION_VERSION = f"IMGSHARE_{__version__}".replace(".", "_")[:16]
@@ -122,6 +123,10 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
         raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
     except Exception as exc:  # pydicom raises assorted errors on damaged files
         raise DeidError(f"corrupt or truncated: {from_exception(exc)}") from None
+    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED and isinstance(source, Path):
+        # Positions in a deflated file are positions in the inflated stream: nothing can be
+        # left in the file to copy later, so it is read whole.
+        ds = pydicom.dcmread(source)
     media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     if ds.get("SOPClassUID") is None and media_class == "1.2.840.10008.1.3.10":
         raise NotDicom("DICOMDIR: a media directory, rebuilt when packaging, not copied")
@@ -155,7 +160,7 @@ def _check_complete(ds: Dataset, size: int) -> None:
         raise DeidError("no data elements could be read")
     if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
         return  # positions are in the inflated stream, not the file
-    raw = ds.get_item(tags[-1])
+    raw = ds.get_item(tags[-1], keep_deferred=True)
     tell, length = getattr(raw, "value_tell", None), getattr(raw, "length", None)
     if tell is None or length is None or length == 0xFFFFFFFF:
         return
@@ -195,7 +200,7 @@ def _check_pixel_length(ds: Dataset) -> None:
         raise DeidError(
             "image attributes (Rows, Columns, Bits Allocated, Samples per Pixel) missing or invalid"
         ) from None
-    raw = ds.get_item("PixelData")
+    raw = ds.get_item("PixelData", keep_deferred=True)
     actual = getattr(raw, "length", None)
     if actual is None or actual == 0xFFFFFFFF:
         actual = len(ds.PixelData)

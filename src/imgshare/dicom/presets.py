@@ -144,7 +144,7 @@ def prepare(ds: Dataset, config: Config) -> Sdtm | None:
 
 def finish(state: Sdtm, ds: Dataset, ctx: Context, apply: bool) -> None:
     """Apply the preset's rules to the walked dataset and record them as decisions."""
-    from imgshare.dicom.engine import Decision, DeidError  # at call time: it imports us
+    from imgshare.dicom.engine import DeidError  # at call time: it imports us
 
     def decide(tag: int, action: str, reason: str, value: str | None = None) -> None:
         keyword = {
@@ -156,8 +156,7 @@ def finish(state: Sdtm, ds: Dataset, ctx: Context, apply: bool) -> None:
             PATIENT_AGE: "PatientAge", BIRTH_DATE: "PatientBirthDate",
             BIRTH_TIME: "PatientBirthTime",
         }[tag]  # fmt: skip
-        path = f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
-        ctx.decisions.append(Decision(path, keyword, "", action, f"preset sdtm: {reason}"))
+        ctx.records.append(("", tag, keyword, "", action, f"preset sdtm: {reason}"))
         if not apply:
             return
         if value is None:
