@@ -67,7 +67,7 @@ def _epilog(command: str, extra: str = "") -> str:
 
 def _text(paragraph: str) -> str:
     """A description wrapped for a terminal (raw formatting keeps the examples' lines)."""
-    return textwrap.fill(paragraph, width=79)
+    return textwrap.fill(paragraph, width=79, break_on_hyphens=False, break_long_words=False)
 
 
 def _options_list() -> str:
@@ -258,8 +258,9 @@ def _keygen(args: argparse.Namespace) -> int:
         keys.create_key(args.path)
     except FileExistsError:
         raise FileExistsError(f"{args.path} exists; a key is never overwritten") from None
-    print(f"created {args.path} (mode 600). Keep it secret and keep it: the same key gives "
-          "the same pseudonyms and UIDs in later releases.")  # fmt: skip
+    print(f"created {args.path} (mode 600). Keep it secret, with the subject map: it is the "
+          "key of one release and of later deliveries of that release (same key, same UIDs "
+          "and pseudonyms); make a new key for a new request.")  # fmt: skip
     return 0
 
 
