@@ -247,3 +247,23 @@ def test_a_console_session_shows_command_and_output(tmp_path) -> None:
     assert str(tmp_path) not in shown
     with pytest.raises(RuntimeError, match="exited with"):
         console.Session(tmp_path).run("imgshare keygen release.key")  # exists: refused
+
+
+def test_intervals_tell_days_from_hours(tmp_path) -> None:
+    """A shift of 2 h that carries the later study past midnight adds a day, not an hour."""
+    from imgshare import testing
+    from imgshare.book import peers
+
+    for folder, dates, times in (
+        ("original", ("20200101", "20200111"), ("080000", "230000")),
+        ("released", ("20200101", "20200112"), ("100000", "010000")),
+    ):
+        for i, (date, time_) in enumerate(zip(dates, times, strict=True)):
+            ds = testing.ct("P1", "Doe^Jane", date, study_uid=f"1.2.3.{i}", sop_uid=f"1.2.4.{i}")
+            ds.StudyTime = time_
+            ds.PixelData = bytes([i]) * len(ds.PixelData)  # the same pixels before and after
+            testing.save(ds, tmp_path / folder / f"{i}.dcm")
+    (row,) = peers.intervals(tmp_path / "original", tmp_path / "released")
+    assert row["hours between studies (original)"] == row["hours between studies (released)"]
+    assert row["days between dates (original)"] == 10
+    assert row["days between dates (released)"] == 11
