@@ -33,7 +33,7 @@ def test_notebook_follows_the_skeleton(path: Path) -> None:
 
 def test_the_book_lists_every_notebook() -> None:
     listed = trainer.markdown_table(ROOT)
-    assert all(f"`{p.name}`" in listed for p in NOTEBOOKS)
+    assert all(f"* - {p.name}" in listed for p in NOTEBOOKS)
     assert len(NOTEBOOKS) == 6
 
 

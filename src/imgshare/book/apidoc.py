@@ -73,10 +73,11 @@ def _signature(obj) -> str:
 
 
 def _fields(cls) -> str:
-    """A dataclass's fields as a Markdown table (name, type, default)."""
+    """A dataclass's fields as a MyST list-table (name, type, default), widths for print."""
     import dataclasses
 
-    rows = ["| field | type | default |", "|---|---|---|"]
+    rows = ["```{list-table}", ":header-rows: 1", ":widths: 25 50 25", ""]
+    rows += ["* - field", "  - type", "  - default"]
     hints = inspect.get_annotations(cls, eval_str=False)
     for f in dataclasses.fields(cls):
         if f.default is not dataclasses.MISSING:
@@ -85,9 +86,8 @@ def _fields(cls) -> str:
             default = f"a new `{f.default_factory.__name__}`"
         else:
             default = "(required)"
-        kind = str(hints.get(f.name, "")).replace("|", "\\|")
-        rows.append(f"| `{f.name}` | `{kind}` | {default} |")
-    return "\n".join(rows)
+        rows += [f"* - `{f.name}`", f"  - `{hints.get(f.name, '')}`", f"  - {default}"]
+    return "\n".join([*rows, "```"])
 
 
 def _markdown_doc(doc: str) -> str:

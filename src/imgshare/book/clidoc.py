@@ -10,6 +10,7 @@ the PDF both typeset.
 from __future__ import annotations
 
 import argparse
+import re
 
 from imgshare import cli, profile
 
@@ -29,10 +30,6 @@ def commands(parser: argparse.ArgumentParser | None = None) -> dict[str, str]:
 
 def command_parser(name: str) -> argparse.ArgumentParser:
     return _subparsers(cli.build_parser()).choices[name]
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _flat(text: str | None) -> str:
@@ -65,7 +62,7 @@ def arguments(name: str) -> list[dict[str, str]]:
             notes.append(f"default {default}")
         rows.append(
             {
-                "argument": f"`{spelling}`",
+                "argument": spelling,
                 "meaning": _flat(action.help) or "(no description)",
                 "": "; ".join(notes),
             }
@@ -73,49 +70,50 @@ def arguments(name: str) -> list[dict[str, str]]:
     return rows
 
 
-def _table(rows: list[dict[str, str]]) -> str:
-    heads = list(rows[0])
-    lines = ["| " + " | ".join(h or " " for h in heads) + " |", "|" + "---|" * len(heads)]
-    lines += ["| " + " | ".join(_cell(row[h]) for h in heads) + " |" for row in rows]
-    return "\n".join(lines)
+def _code_spans(text: str) -> str:
+    """Options and quoted commands in help text as inline code (in print, "--" stays two)."""
+    text = re.sub(r"'(imgshare [^']+)'", r"`\1`", text)
+    return re.sub(r"(?<![\w`])(--[a-z][\w-]*)", r"`\1`", text)
 
 
-def reference(name: str):
-    """One command's reference as Markdown: what it does, usage, arguments, examples."""
-    from IPython.display import Markdown
+def reference(name: str) -> None:
+    """Display one command's reference: what it does, usage, arguments, options, examples.
+
+    Prose and code go out as Markdown; the tables go out as DataFrames, which the book's
+    display typesets with columns that wrap (long option names included) in the PDF.
+    """
+    import pandas as pd
+    from IPython.display import Markdown, display
 
     sub = command_parser(name)
-    parts = [_flat(sub.description) or commands()[name], ""]
     usage = " ".join(sub.format_usage().removeprefix("usage: ").split())
+    description = _code_spans(_flat(sub.description) or commands()[name])
+    display(Markdown("\n".join([description, "", "```text", usage, "```"])))
     rows = arguments(name)
-    parts += ["```text", usage, "```", "", _table(rows) if rows else "It takes no arguments.", ""]
+    if rows:
+        display(pd.DataFrame(rows).rename(columns={"": "notes"}))
+    else:
+        display(Markdown("It takes no arguments."))
     if name == "deidentify":
-        parts += [
-            "The options, as `--option` and a recipe's `options` take them, from the standard's "
-            "list (PS3.15 Table E.1-1 and CID 7050):",
-            "",
-            _table(
-                [
-                    {"option": f"`{slug}`", "name": o.name, "code": o.code}
-                    for slug, o in profile.OPTIONS.items()
-                ]
-            ),
-            "",
-        ]
+        display(Markdown("The options, as `--option` and a recipe's `options` take them, from the "
+                         "standard's list (PS3.15 Table E.1-1 and CID 7050):"))  # fmt: skip
+        display(pd.DataFrame([{"option": slug, "name": o.name, "code": o.code}
+                              for slug, o in profile.OPTIONS.items()]))  # fmt: skip
     examples = cli.EXAMPLES.get(name, [])
     if examples:
-        parts += ["Examples:", "", "```bash"]
+        lines = ["Examples:", "", "```bash"]
         for what, line in examples:
-            parts += [f"# {what}", line]
-        parts += ["```"]
-    return Markdown("\n".join(parts))
+            lines += [f"# {what}", line]
+        display(Markdown("\n".join([*lines, "```"])))
 
 
-def overview():
-    """The commands at a glance, with the exit statuses they share."""
-    from IPython.display import Markdown
+def overview() -> None:
+    """Display the commands at a glance, with the exit statuses they share."""
+    import pandas as pd
+    from IPython.display import Markdown, display
 
     parser = cli.build_parser()
-    rows = [{"command": f"`imgshare {n}`", "what it does": h} for n, h in commands(parser).items()]
-    text = [_flat(parser.description), "", _table(rows), "", _flat(parser.epilog).capitalize()]
-    return Markdown("\n".join(text) + ".")
+    display(Markdown(_code_spans(_flat(parser.description))))
+    rows = [{"command": f"imgshare {n}", "what it does": h} for n, h in commands(parser).items()]
+    display(pd.DataFrame(rows))
+    display(Markdown(_flat(parser.epilog).capitalize() + "."))

@@ -223,6 +223,7 @@ def latex_escape(text: str) -> str:
     out = []
     for word in text.split(" "):
         escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in word)
+        escaped = escaped.replace("--", "-{}-").replace("--", "-{}-")  # not a dash: --option
         if len(word) > 14:
             for sep in ("/", ".", r"\_", "-", ","):
                 escaped = escaped.replace(sep, sep + r"\allowbreak{}")
@@ -249,7 +250,9 @@ def latex_table(header: list[str], rows: list[list[str]]) -> str:
         [
             LATEX_MARK,
             r"\begingroup" + size,
-            rf"\begin{{longtable}}{{{spec}}}",
+            r"\sphinxatlongtablestart",  # Sphinx's own set-up for its tables' rules
+            r"\sphinxthistablewithglobalstyle",
+            rf"\begin{{longtable}}[l]{{{spec}}}",
             r"\sphinxtoprule",
             head,
             r"\sphinxmidrule",
@@ -262,6 +265,7 @@ def latex_table(header: list[str], rows: list[list[str]]) -> str:
             r"\endlastfoot",
             body,
             r"\end{longtable}",
+            r"\sphinxatlongtableend",
             r"\endgroup",
             "",
         ]
@@ -303,7 +307,22 @@ class LatexTables:
             return None
         from docutils import nodes
 
-        return [nodes.raw("", text, format="latex", classes=["output", "text_latex"])]
+        return [nodes.raw("", with_sphinx_setup(text), format="latex", classes=["output"])]
+
+
+def with_sphinx_setup(text: str) -> str:
+    """A marked table with Sphinx's set-up around its longtable (its rules need it).
+
+    Outputs executed before the set-up was part of :func:`latex_table` are in the execution
+    cache; adding it here, when the page is rendered, fixes them without running them again.
+    """
+    if r"\sphinxatlongtablestart" not in text:
+        text = text.replace(
+            r"\begin{longtable}",
+            "\\sphinxatlongtablestart\n\\sphinxthistablewithglobalstyle\n\\begin{longtable}",
+            1,
+        ).replace(r"\end{longtable}", "\\end{longtable}\n\\sphinxatlongtableend", 1)
+    return text
 
 
 # --- figures ----------------------------------------------------------------------------------

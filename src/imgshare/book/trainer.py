@@ -145,10 +145,16 @@ def _chapter_title(page: Path) -> str:
 
 
 def markdown_table(root: Path | None = None) -> str:
-    """:func:`table` as a Markdown table, for a book page (rendered as MyST)."""
+    """:func:`table` as a MyST list-table, for a book page.
+
+    A list-table, not a pipe table, so that the PDF gets the column widths given here: the
+    objectives need room, the numbers little.
+    """
     rows = table(root)
     heads = list(rows[0])
-    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row[h]).replace("|", "\\|") for h in heads) + " |")
-    return "\n".join(lines)
+    lines = ["```{list-table}", ":header-rows: 1", ":widths: 18 47 23 6 6", ""]
+    for row in [dict(zip(heads, heads, strict=True)), *rows]:
+        cells = [str(row[h]).replace("`", "") for h in heads]
+        lines.append(f"* - {cells[0]}")
+        lines += [f"  - {cell}" for cell in cells[1:]]
+    return "\n".join([*lines, "```"])
