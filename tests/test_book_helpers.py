@@ -271,3 +271,8 @@ def test_intervals_tell_days_from_hours(tmp_path) -> None:
     assert row["hours between studies (original)"] == row["hours between studies (released)"]
     assert row["days between dates (original)"] == 10
     assert row["days between dates (released)"] == 11
+
+
+def test_options_in_help_text_become_code_once() -> None:
+    text = clidoc._code_spans("Run 'imgshare COMMAND --help'; add --option NAME.")
+    assert text == "Run `imgshare COMMAND --help`; add `--option` NAME."

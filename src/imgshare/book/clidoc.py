@@ -73,7 +73,11 @@ def arguments(name: str) -> list[dict[str, str]]:
 def _code_spans(text: str) -> str:
     """Options and quoted commands in help text as inline code (in print, "--" stays two)."""
     text = re.sub(r"'(imgshare [^']+)'", r"`\1`", text)
-    return re.sub(r"(?<![\w`])(--[a-z][\w-]*)", r"`\1`", text)
+    parts = re.split(r"(`[^`]*`)", text)  # leave what is already code alone
+    return "".join(
+        part if part.startswith("`") else re.sub(r"(?<![\w-])(--[a-z][\w-]*)", r"`\1`", part)
+        for part in parts
+    )
 
 
 def reference(name: str) -> None:
