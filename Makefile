@@ -33,15 +33,19 @@ check: setup
 	@$(BIN)/python scripts/check_sizes.py
 	@$(BIN)/python scripts/check_terms.py
 
-# The PDF and browser tests build into _build/ themselves, so they run after the parallel
-# suite, one at a time (two builds at once would share _build/html and the execution cache).
-LAST := tests/test_pdf.py tests/test_browser.py
+# The reader-view, PDF and browser tests build into _build/ themselves, so they run after the
+# parallel suite, one at a time (two builds at once would share _build/ and the execution cache).
+LAST := tests/test_reader_view.py tests/test_pdf.py tests/test_browser.py
 test: setup check
 	@$(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile $(LAST:%=--ignore=%)
 	@$(BIN)/python -m pytest $(LAST)
 
+# JupyterLab refuses to start as root ("Running as root is not recommended") unless told to.
+# Training laptops and containers often run as root, so --allow-root is passed then, and only
+# then. LAB_ARGS adds options, e.g. make lab LAB_ARGS="--no-browser --port=8899".
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
-	@$(BIN)/jupyter lab --notebook-dir=notebooks
+	@$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

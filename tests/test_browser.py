@@ -173,3 +173,27 @@ def test_catalogue_filter_narrows_the_table(site: str, browser: webdriver.Chrome
     assert 0 < after < before, f"filter left {after} of {before} rows"
     count = root.find_element(By.CSS_SELECTOR, ".count").text
     assert count.startswith(f"{after} of {before}"), f"the row count says {count!r}"
+
+
+def test_wide_tables_scroll_inside_the_page(site: str, browser: webdriver.Chrome) -> None:
+    """A wide table scrolls in its own box: the page itself never scrolls sideways."""
+    wide = []
+    for page in PAGES:
+        _open(browser, f"{site}/{page}")
+        overflow = browser.execute_script(
+            "const d = document.documentElement; return d.scrollWidth - d.clientWidth;"
+        )
+        if overflow > 1:
+            wide.append(f"{page}: {overflow} px")
+    assert not wide, f"pages wider than the window: {wide}"
+
+
+def test_numbered_lists_show_their_numbers(site: str, browser: webdriver.Chrome) -> None:
+    """The gaps page refers to "gap 10": its lists must show numbers, continuing across parts."""
+    _open(browser, f"{site}/book/guidance/gaps.html")
+    styles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('article ol')).map("
+        "o => [o.getAttribute('start'), getComputedStyle(o).listStyleType]);"
+    )
+    assert styles and all(kind == "decimal" for _, kind in styles), styles
+    assert ["10", "decimal"] in styles, styles

@@ -3,7 +3,10 @@
 Why: some readers (reviewers, committees) read a PDF, not a website. LaTeX fails in ways the
 HTML build does not (a missing style, a character no font has), so the PDF is built and read
 back in CI: the page count, every chapter title of the table of contents, the figures and the
-bibliography.
+bibliography; A4 paper; every table of the web book typeset as a table; and none of the
+placeholders and debris a PDF gets when an output has no printable form
+(``<IPython.core.display.HTML object>``, ``<pandas...Styler at 0x...>``, Series dumps,
+warnings, tracebacks).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BUILD, ROOT, toc_files
+from reader_checks import ANYWHERE, debris
 
 PDF = BUILD / "latex" / "book.pdf"
 MIN_PAGES = 60  # the book had 111 pages when this test was written
@@ -83,3 +87,32 @@ def test_pdf_has_figures_and_a_bibliography(pdf_text: str) -> None:
     log = (BUILD / "latex" / "book.log").read_text(errors="replace")
     assert "Missing character" not in log, "a character in the book has no glyph in the font"
     assert "undefined references" not in log, "LaTeX left references undefined"
+
+
+def test_pdf_is_a4(pdf_text: str) -> None:
+    info = subprocess.run(["pdfinfo", str(PDF)], capture_output=True, text=True, check=True)
+    size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info.stdout, re.MULTILINE)
+    width, height = float(size.group(1)), float(size.group(2))
+    print(f"book.pdf: {_pages()} pages of {width:.0f} x {height:.0f} pt")
+    assert (round(width), round(height)) == (595, 842), f"not A4: {width} x {height} pt"
+
+
+def test_pdf_has_no_placeholders_or_debris(pdf_text: str) -> None:
+    found = debris(pdf_text, kinds=ANYWHERE)
+    assert not found, "in book.pdf:\n" + "\n".join(found)
+    assert "searchable catalogue of all" in _squash(pdf_text), "the catalogue's pointer is missing"
+
+
+def test_every_output_table_is_typeset(pdf_text: str, built_book: Path) -> None:
+    """Each table a cell shows on the web is a LaTeX table in the PDF, not monospaced text."""
+    html_tables = sum(
+        (built_book / page.relative_to(ROOT).with_suffix(".html"))
+        .read_text()
+        .count('<div class="imgshare-table">')
+        for page in toc_files()
+    )
+    tex = (BUILD / "latex" / "book.tex").read_text()
+    latex_tables = tex.count("%imgshare-table")
+    print(f"{html_tables} output tables on the web, {latex_tables} typeset in the PDF")
+    assert html_tables > 20, "the web book shows fewer output tables than it should"
+    assert latex_tables == html_tables

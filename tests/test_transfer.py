@@ -290,3 +290,17 @@ def test_loop_with_engine_leaks_nothing_and_keeps_pixels(server, tmp_path, via) 
     assert report.leaks == []
     assert report.sent == report.received == report.pixels_identical == 7
     assert report.ok
+
+
+def test_only_values_inside_kept_attributes_go_unsearched(tmp_path: Path) -> None:
+    """The loop skips a value that a kept attribute also holds, but never one in a name."""
+    from imgshare import testing
+
+    ds = testing.ct()
+    ds.InstitutionName = "ACME"
+    ds.Manufacturer = "ACME_SCANNERS"  # kept by the profile: finding ACME proves nothing
+    ds.OperatorsName = "Smith^Ann"
+    ds.NameOfPhysiciansReadingStudy = "Smith^Ann"  # a name: must still be searched
+    values, shared = loop.identifying_values([testing.save(ds, tmp_path / "a.dcm")])
+    assert shared == {"ACME": "InstitutionName"}
+    assert values["Smith^Ann"] == "OperatorsName"

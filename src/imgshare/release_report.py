@@ -67,8 +67,8 @@ def render(
     for slug in report_json["options"]:
         option = profile.OPTIONS[slug]
         lines.append(f"| Option | {option.name} (DCM {option.code}) |")
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    lines.append(f"| Recipe | `{recipe.name}`, SHA-256 `{digest}...` |")
+    digest = hashlib.sha256(text.encode()).hexdigest()  # whole: a reader checks it
+    lines.append(f"| Recipe | `{recipe.name}`, SHA-256 `{digest}` |")
     if data.get("description"):
         lines.append(f"| Purpose | {' '.join(str(data['description']).split())} |")
     used = "applied (pseudonyms and offsets of the clinical data)"

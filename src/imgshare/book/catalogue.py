@@ -204,8 +204,31 @@ def html_table(element_id: str = "e11-catalogue") -> str:
     )
 
 
-def show(element_id: str = "e11-catalogue"):
-    """The catalogue as an IPython HTML object, for a notebook or a book page."""
-    from IPython.display import HTML
+class Catalogue:
+    """The catalogue as a notebook or the book shows it: interactive HTML, or a pointer.
 
-    return HTML(html_table(element_id))
+    Why two forms: the web page and JupyterLab show the searchable table. A printed page
+    cannot search or sort, and 621 rows of 17 columns do not fit it, so the PDF (which takes
+    the Markdown form) says where the rows are instead of printing a placeholder.
+    """
+
+    def __init__(self, element_id: str = "e11-catalogue") -> None:
+        self.element_id = element_id
+
+    def _repr_html_(self) -> str:
+        return html_table(self.element_id)
+
+    def _repr_markdown_(self) -> str:
+        rows = len(profile.table())
+        return (
+            f"*The searchable catalogue of all {rows} rows of Table E.1-1 is part of the web "
+            "edition of this page (`make book`, then `_build/html/book/landscape/metadata.html`). "
+            "The same rows, with the action of the Basic Profile and of each option, are the "
+            "file `src/imgshare/profile/table_e1_1.json` in the repository, taken from the "
+            "standard {cite:p}`NEMA2024ps315`; the tables above count them.*"
+        )
+
+
+def show(element_id: str = "e11-catalogue") -> Catalogue:
+    """The catalogue for a notebook or a book page (HTML there, a pointer in the PDF)."""
+    return Catalogue(element_id)

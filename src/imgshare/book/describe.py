@@ -13,12 +13,21 @@ from typing import Any
 
 import numpy as np
 
-PREVIEW = 64  # characters of a value shown in a table
+PREVIEW = 240  # characters of a value shown whole in a table; a longer one is summarised
 
 
 def _preview(value: Any) -> str:
+    """A value as a table shows it: whole, or, if too long, described (never cut short).
+
+    Why not cut: a cell that ends in "…" hides what a reader is looking for, such as the
+    identifier at the end of a description, and looks like an error in the printed book.
+    """
     text = str(value)
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+    if len(text) <= PREVIEW:
+        return text
+    if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+        return f"({len(value):,} values)"
+    return f"({len(text):,} characters of text)"
 
 
 def dicom_elements(source: Any, max_depth: int = 8) -> list[dict[str, Any]]:
@@ -70,7 +79,8 @@ def nifti_header(path: str | Path) -> list[dict[str, Any]]:
         if hasattr(header, "keys")
         else []
     )
-    rows.append({"field": "(affine)", "value": _preview(np.round(img.affine, 3).tolist())})
+    affine = "; ".join(str(row) for row in np.round(img.affine, 3).tolist())
+    rows.append({"field": "(affine)", "value": affine})
     extensions = getattr(header, "extensions", None) or []
     for i, ext in enumerate(extensions):
         rows.append({"field": f"(extension {i})", "value": f"code {ext.get_code()}"})

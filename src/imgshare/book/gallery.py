@@ -15,6 +15,7 @@ import numpy as np
 
 from imgshare import samples
 from imgshare.book import describe
+from imgshare.book.display import PAGE_WIDTH_IN
 
 #: One sample per modality, in the order the chapter discusses them.
 GRID = [
@@ -53,9 +54,9 @@ def _draw(ax: Any, sample: samples.Sample) -> None:
         t = np.arange(n) / rate
         for lead in range(3):
             ax.plot(t, wave[:n, lead] - 1500 * lead, lw=0.6, color="k")
-        ax.set_xlabel("s", fontsize=7)
+        ax.set_xlabel("s", fontsize=8)
         ax.set_yticks([])
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=7)
         return
     if kind == "RTSTRUCT":
         for roi in ds.ROIContourSequence:
@@ -64,11 +65,11 @@ def _draw(ax: Any, sample: samples.Sample) -> None:
                 closed = np.vstack([xyz, xyz[:1]])
                 ax.plot(closed[:, 0], closed[:, 1], "o-" if len(xyz) < 3 else "-", lw=0.8)
         ax.set_aspect("equal")
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=7)
         return
     if kind == "SR":
         text = _sr_outline(ds)
-        ax.text(0.02, 0.98, text, va="top", ha="left", fontsize=6, family="monospace")
+        ax.text(0.02, 0.98, text, va="top", ha="left", fontsize=7, family="monospace")
         ax.axis("off")
         return
     image = describe.picture(sample.path)
@@ -107,7 +108,8 @@ def modality_grid(ncols: int = 4):
 
     chosen = grid_samples()
     nrows = -(-len(chosen) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 2.5 * nrows))
+    side = PAGE_WIDTH_IN / ncols  # the grid fills the PDF's text width, fonts stay legible
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH_IN, 1.05 * side * nrows))
     flat = axes.ravel()
     for ax, sample in zip(flat, chosen, strict=False):
         _draw(ax, sample)

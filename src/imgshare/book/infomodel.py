@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from imgshare.book.display import PAGE_WIDTH_IN
+
 #: The four levels, the identifier that keys each, and a few attributes that live there.
 LEVELS = [
     ("Patient", "PatientID", ["Patient's Name", "Birth Date", "Sex"]),
@@ -27,9 +29,9 @@ def figure():
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH_IN, 4.0))
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 10)
+    ax.set_ylim(-1.3, 10)
     ax.axis("off")
     colours = ["#dbe9f6", "#dff0d8", "#fcf8e3", "#f2dede"]
     for i, (name, key, examples) in enumerate(LEVELS):
@@ -41,7 +43,7 @@ def figure():
         )
         ax.text(1.9, y + 0.3, name, ha="center", va="center", fontsize=12, weight="bold")
         ax.text(1.9, y - 0.35, f"key: {key}", ha="center", va="center", fontsize=8)
-        ax.text(4.0, y, "; ".join(examples), ha="left", va="center", fontsize=9)
+        ax.text(3.9, y, "\n".join(examples), ha="left", va="center", fontsize=9)
         if i < len(LEVELS) - 1:
             ax.annotate(
                 "",
@@ -51,8 +53,8 @@ def figure():
             )
             ax.text(2.05, y - 1.3, "1 … n", fontsize=8, va="center")
     ax.text(
-        4.0,
-        0.35,
+        0.3,
+        -0.9,
         "An instance is one file (one SOP Instance); a multi-frame instance holds many frames.",
         fontsize=8,
         style="italic",

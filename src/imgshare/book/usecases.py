@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from imgshare.book.display import PAGE_WIDTH_IN
+
 #: Impact criteria (1 = low, 5 = high) and complexity/risk criteria (1 = low, 5 = high).
 IMPACT = ("requests", "research_value")
 COMPLEXITY = ("modality_risk", "volume", "format_complexity", "pixel_identifiers")
@@ -35,7 +37,7 @@ def matrix(table: pd.DataFrame):
     """The impact-complexity matrix: quadrants at the scale's midpoint (3)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH_IN, 4.6))
     ax.axhline(3, color="grey", lw=0.8)
     ax.axvline(3, color="grey", lw=0.8)
     for label, x, y in (
@@ -126,23 +128,23 @@ def tree_figure(decisions: tuple[Question, ...] = DECISIONS):
     import matplotlib.pyplot as plt
 
     n = len(decisions)
-    fig, ax = plt.subplots(figsize=(8, 1.1 * n + 0.8))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH_IN, 1.2 * n + 0.8))
     box = {"boxstyle": "round,pad=0.4", "ec": "grey"}
     for i, q in enumerate(decisions):
         y = -i
-        ax.text(0, y, _wrap(q.text, 34), ha="center", va="center", fontsize=8,
+        ax.text(0, y, _wrap(q.text, 30), ha="center", va="center", fontsize=9,
                 bbox={**box, "fc": "#e8f0fe"})  # fmt: skip
         ax.annotate("", (1.25, y), (0.95, y), arrowprops={"arrowstyle": "->", "color": "grey"})
-        ax.text(1.1, y + 0.12, "yes", fontsize=7, ha="center")
-        label = "\n".join(q.options) + "\n(" + _wrap(q.why, 40) + ")"
-        ax.text(1.3, y, label, ha="left", va="center", fontsize=7,
+        ax.text(1.1, y + 0.12, "yes", fontsize=8, ha="center")
+        label = "\n".join(q.options) + "\n(" + _wrap(q.why, 34) + ")"
+        ax.text(1.3, y, label, ha="left", va="center", fontsize=8,
                 bbox={**box, "fc": "#e6f4ea"})  # fmt: skip
         if i < n - 1:
             ax.annotate("", (0, y - 0.7), (0, y - 0.3),
                         arrowprops={"arrowstyle": "->", "color": "grey"})  # fmt: skip
-            ax.text(0.05, y - 0.5, "then", fontsize=7)
+            ax.text(0.05, y - 0.5, "then", fontsize=8)
     ax.text(0, -n + 0.35, "Basic Profile always applies; verify every release.",
-            ha="center", fontsize=8, style="italic")  # fmt: skip
+            ha="center", fontsize=9, style="italic")  # fmt: skip
     ax.set_xlim(-1.1, 3.2)
     ax.set_ylim(-n + 0.1, 0.6)
     ax.axis("off")

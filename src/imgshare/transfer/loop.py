@@ -80,14 +80,20 @@ def identifying_values(files: Iterable[Path]) -> tuple[dict[str, str], dict[str,
     Returns ``(values, shared)``. A value that the same file also holds in an attribute
     the profile keeps (an MR whose InstitutionName "TOSHIBA" is part of its Manufacturer
     "TOSHIBA_MEC") is put in ``shared``, not searched for: finding it would say nothing
-    about a leak.
+    about a leak. A person's name (VR PN) is never such an attribute, whether or not it is in
+    :data:`IDENTIFYING`: an operator's name that reappears as the reading physician's must
+    still be searched for.
     """
     values: dict[str, str] = {}
     kept: set[str] = set()
     for file in files:
         ds = dcmread(file, stop_before_pixels=True)
         for element in ds:
-            if element.keyword and element.keyword not in IDENTIFYING and element.VR != "SQ":
+            if (
+                element.keyword
+                and element.keyword not in IDENTIFYING
+                and element.VR not in ("SQ", "PN")
+            ):
                 kept.add(str(element.value).strip())
         for keyword in IDENTIFYING:
             value = ds.get(keyword)
