@@ -1,0 +1,416 @@
+"""Searching a release for identifying values: decoded values first, then every byte.
+
+Why both: a value is found as text where the file can be decoded (each DICOM element in the
+character sets the output declares, NIfTI text fields, JSON strings, TSV cells, paths) and
+placed at its tag path or field; then the file's raw bytes are searched for the value in
+every encoding PS3.3 C.12.1.1.2 allows, which finds what the parser could not place (the
+preamble, a value written in an undeclared character set, a damaged element). Case is
+ignored. A value is matched whole: "123" is not found inside "0.1234" or a UID.
+
+A hit is not a finding when the released file declares an option under which Table E.1-1
+keeps every attribute the value came from (see ``standard.allowed``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydicom.charset
+from pydicom.datadict import keyword_for_tag
+
+from imgshare.verify import files, standard
+from imgshare.verify.values import Values
+
+PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+#: Where a value can hide; the scorer's table has one row per category, in this order.
+CATEGORIES = {
+    "attribute": "a standard attribute at the top level (Table E.1-1 and others)",
+    "free text": "descriptions, comments, protocol names, history, labels",
+    "sequence": "an attribute nested in a sequence (requests, references, SR content)",
+    "other-language": "a person name's ideographic or phonetic group (non-Latin)",
+    "private": "a private element (known or unknown creator, text, binary or UN)",
+    "file meta": "the file meta information (group 0002)",
+    "overlay": "an overlay plane (group 60xx)",
+    "uid": "an original UID (instance, series, study, frame of reference)",
+    "path": "a file or folder name",
+    "pixels": "text burned into the pixel data",
+    "unparsed bytes": "bytes of a DICOM file the parser did not place",
+    "nifti header": "a NIfTI header field or extension",
+    "json": "a string value in a JSON sidecar",
+    "table": "a cell of a BIDS table (TSV)",
+    "other file": "a file that is neither DICOM, NIfTI, JSON nor TSV",
+}
+FREE_TEXT_VRS = {"LT", "ST", "UT", "UC"}
+FREE_TEXT_HINTS = ("Description", "Comment", "History", "Protocol", "Reason", "Label", "Text")
+
+
+def _codecs() -> list[str]:
+    """Python codecs of every Defined Term of Specific Character Set that pydicom knows."""
+    out = []
+    for name in sorted(set(pydicom.charset.python_encoding.values())):
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            continue
+        out.append(name)
+    return out
+
+
+CODECS = _codecs()
+
+
+def mask(value: str) -> str:
+    """An identifier as its first character, ``***`` and its length: safe to print."""
+    value = str(value)
+    return f"{value[:1]}***({len(value)})" if value else "***(0)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One identifying value found in the release. ``value`` is never printed."""
+
+    file: str
+    location: str
+    category: str
+    kind: str
+    value: str = field(repr=False)
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def _trie(words: list[str]) -> str:
+    """One alternation for many words, as a trie: fast for thousands of values."""
+    root: dict[Any, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[None] = True
+
+    def build(node: dict[Any, Any]) -> str:
+        keys = sorted(k for k in node if k is not None)
+        if not keys:
+            return ""
+        alts = [re.escape(k) + build(node[k]) for k in keys]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if None in node else body
+
+    return build(root)
+
+
+def _left(first: str) -> str:
+    if first.isascii() and first.isdigit():
+        return "digit"
+    return "alnum" if first.isascii() and first.isalnum() else "free"
+
+
+def _right(form: str, date: bool) -> str:
+    if date and form[-1:].isdigit():
+        return "date"
+    if form[-1].isascii() and form[-1].isdigit():
+        return "digit"
+    return "alnum" if form[-1].isascii() and form[-1].isalnum() else "free"
+
+
+#: A letter or digit next to a value means the value is part of a longer word: no match.
+#: Text is matched on its decoded characters; bytes (lower-cased) on ASCII and any high byte.
+WORD = {str: r"[^\W_]", bytes: r"[a-z0-9\x80-\xff]"}
+_TIME = r"\d{2}(?:\d{2}){0,2}(?:\.\d+)?(?:[+-]\d{4})?"
+
+
+def _bounds(kind: type, left: str, right: str) -> tuple[str, str]:
+    """Look-arounds: a digit is not part of a decimal or a UID; a date may carry a time
+    (20200315101530, 2020-03-15T10:15:30, 2020-03-15 10:15)."""
+    word = WORD[kind]
+    before = {"alnum": f"(?<!{word})", "digit": rf"(?<!{word})(?<!\d\.)", "free": ""}[left]
+    after = {
+        "alnum": f"(?!{word})",
+        "digit": rf"(?!{word}|\.\d)",
+        "date": rf"(?:(?={_TIME}(?!{word}))|(?=[tT ]\d{{2}}:?\d{{2}})|(?!{word}|\.\d))",
+        "free": "",
+    }[right]
+    return before, after
+
+
+class Matcher:
+    """Identifying values compiled for searching text and bytes."""
+
+    def __init__(self, values: Values) -> None:
+        self.values = values
+        self.text_forms: dict[str, str] = {}
+        self.byte_forms: dict[bytes, str] = {}
+        for value in sorted(values, key=len, reverse=True):
+            self.text_forms.setdefault(value.lower(), value)
+            for form in self._encodings(value):
+                self.byte_forms.setdefault(form, value)
+        self._text = self._compile(self.text_forms, str)
+        self._bytes = self._compile(self.byte_forms, bytes)
+
+    @staticmethod
+    def _encodings(value: str) -> set[bytes]:
+        out = set()
+        for codec in CODECS:
+            try:
+                raw = value.encode(codec)
+            except (UnicodeError, LookupError):
+                continue
+            for tail in (b"\x1b(B", b"\x1b(J"):  # back to ASCII: may come later, after more text
+                if raw.endswith(tail) and b"\x1b" in raw[:-3]:
+                    raw = raw[: -len(tail)]
+            if len(raw) >= 3:
+                out.add(raw.lower())
+        return out
+
+    def _compile(self, forms: dict[Any, str], kind: type) -> list[re.Pattern]:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for form, value in forms.items():
+            text = form if kind is str else form.decode("latin-1")
+            date = self.values[value].kind == "date"
+            groups.setdefault((_left(text[0]), _right(text, date)), []).append(text)
+        out = []
+        for (left, right), words in sorted(groups.items()):
+            before, after = _bounds(kind, left, right)
+            pattern = before + _trie(words) + after
+            out.append(re.compile(pattern if kind is str else pattern.encode("latin-1")))
+        return out
+
+    @classmethod
+    def of(cls, pairs: Any) -> Matcher:
+        """A matcher for (value, kind) pairs, such as an answer key's identifiers."""
+        from imgshare.verify.values import KEY
+
+        found = Values()
+        for value, kind in pairs:
+            found.add(value, kind, KEY)
+        return cls(found)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def in_text(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, value) of each identifying value in a decoded string."""
+        low = text.lower()
+        if len(low) != len(text):
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        hits = []
+        for pattern in self._text:
+            hits += [
+                (m.start(), m.end(), self.text_forms[m.group()]) for m in pattern.finditer(low)
+            ]
+        return sorted(hits)
+
+    def in_bytes(self, data: bytes) -> list[tuple[int, str]]:
+        """(offset, value) of each identifying value in raw bytes, in any DICOM encoding."""
+        low = data.lower()
+        hits = []
+        for pattern in self._bytes:
+            hits += [(m.start(), self.byte_forms[m.group()]) for m in pattern.finditer(low)]
+        return sorted(hits)
+
+    def mask_text(self, text: str) -> str:
+        """A path, note or report with every identifying value in it masked."""
+        out, last = [], 0
+        for start, end, value in self.in_text(text):
+            if start < last:
+                continue
+            out += [text[last:start], mask(value)]
+            last = end
+        return "".join(out) + text[last:]
+
+
+# --- scanning one released file -------------------------------------------------------------
+
+
+@dataclass
+class Scanned:
+    """What one released file holds: findings, and whether it could be read as its kind."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: str | None = None
+    kind: str = "other"
+    dataset: Any = None  # a DICOM file's dataset, for the checks (read once)
+
+
+def scan_file(path: Path, rel: str, matcher: Matcher) -> Scanned:
+    """Every identifying value in one file's path and content, placed where it was found."""
+    out = Scanned(kind=files.kind(path, rel))
+    seen = set()
+    for _, _, value in matcher.in_text(rel):
+        if value not in seen and not _allowed(matcher, value, frozenset()):
+            out.findings.append(Finding(rel, "path", "path", matcher.values[value].kind, value))
+            seen.add(value)
+    data = path.read_bytes()
+    reader = {"nifti": _nifti, "json": _json, "tsv": _tsv}.get(out.kind, _other)
+    try:
+        if out.kind == "dicom":
+            out.dataset = files.read_dicom(data)
+            out.findings += _dicom(out.dataset, data, rel, matcher)
+        else:
+            out.findings += reader(path, data, rel, matcher)
+    except files.Unreadable as exc:
+        out.unreadable = str(exc)
+        out.findings += _other(path, data, rel, matcher, "unparsed bytes")
+    return out
+
+
+def _allowed(matcher: Matcher, value: str, columns: frozenset[str]) -> bool:
+    v = matcher.values[value]
+    return standard.allowed(frozenset(v.origins), v.kind, columns)
+
+
+def _finding(matcher: Matcher, rel: str, where: str, category: str, value: str) -> Finding:
+    return Finding(rel, where, category, matcher.values[value].kind, value)
+
+
+def category(tags: tuple[int, ...], vr: str, value: str) -> str:
+    """The hiding place of a value found at a tag path."""
+    groups = [t >> 16 for t in tags]
+    keyword = keyword_for_tag(tags[-1]) or ""
+    if any(g == 0x0002 for g in groups):
+        return "file meta"
+    if any(g & 0xFF00 == 0x6000 for g in groups):
+        return "overlay"
+    if any(g % 2 == 1 for g in groups):
+        return "private"
+    if tags[-1] in PIXEL_TAGS:
+        return "pixels"
+    if vr == "UI":
+        return "uid"
+    if vr in FREE_TEXT_VRS or any(h in keyword for h in FREE_TEXT_HINTS):
+        return "free text"
+    if len(tags) > 1:
+        return "sequence"
+    if not value.isascii():
+        return "other-language"
+    return "attribute"
+
+
+def _dicom(ds: Any, data: bytes, rel: str, matcher: Matcher) -> list[Finding]:
+    everywhere = matcher.in_bytes(data)
+    columns = standard.declared(ds) or frozenset()
+    found: list[Finding] = []
+    placed: set[str] = set()
+    for dataset in (getattr(ds, "file_meta", None), ds):
+        for where, tags, vr, raw, value in files.elements(dataset) if dataset is not None else []:
+            hits = {v: None for text in files.strings(value) for _, _, v in matcher.in_text(text)}
+            if raw:
+                byte_hits = {v: None for _, v in matcher.in_bytes(raw)}
+                if tags[-1] in PIXEL_TAGS:
+                    # random pixel bytes match short values by chance; burned-in text is
+                    # judged by its pixel region (answer key) or by OCR instead
+                    placed.update(byte_hits)
+                    byte_hits = {v: None for v in byte_hits if len(v.encode()) >= 8}
+                hits.update(byte_hits)
+            for value_hit in hits:
+                placed.add(value_hit)
+                if _allowed(matcher, value_hit, columns):
+                    continue
+                where_cat = category(tags, vr, value_hit)
+                found.append(_finding(matcher, rel, where, where_cat, value_hit))
+    for offset, value in everywhere:
+        if value not in placed and not _allowed(matcher, value, columns):
+            found.append(_finding(matcher, rel, f"byte {offset}", "unparsed bytes", value))
+            placed.add(value)
+    return found
+
+
+def _nifti(path: Path, data: bytes, rel: str, matcher: Matcher) -> list[Finding]:
+    header = files.read_nifti(path)
+    found = []
+    for name, text in files.nifti_text(header):
+        for value in dict.fromkeys(v for _, _, v in matcher.in_text(text)):
+            found.append(_finding(matcher, rel, f"header {name}", "nifti header", value))
+    for i, (code, raw) in enumerate(files.nifti_extensions(header)):
+        hits = dict.fromkeys(v for _, v in matcher.in_bytes(raw))
+        hits.update(dict.fromkeys(v for _, _, v in matcher.in_text(raw.decode("utf-8", "replace"))))
+        for value in hits:
+            found.append(
+                _finding(matcher, rel, f"extension {i} (code {code})", "nifti header", value)
+            )
+    return found
+
+
+def _json(path: Path, data: bytes, rel: str, matcher: Matcher) -> list[Finding]:
+    doc = files.read_json(data)
+    found: list[Finding] = []
+
+    def visit(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                visit(str(k), f"{where}.{k}#key")
+                visit(v, f"{where}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                visit(v, f"{where}[{i}]")
+        elif isinstance(node, str):
+            for value in dict.fromkeys(v for _, _, v in matcher.in_text(node)):
+                found.append(_finding(matcher, rel, where, "json", value))
+
+    visit(doc, "$")
+    return found
+
+
+def _tsv(path: Path, data: bytes, rel: str, matcher: Matcher) -> list[Finding]:
+    header, rows = files.read_tsv(data)
+    found = []
+    for r, row in enumerate([header, *rows]):
+        for c, cell in enumerate(row):
+            column = header[c] if c < len(header) else f"column {c + 1}"
+            for value in dict.fromkeys(v for _, _, v in matcher.in_text(cell)):
+                where = "header" if r == 0 else f"row {r} column {column}"
+                found.append(_finding(matcher, rel, where, "table", value))
+    return found
+
+
+def _other(
+    path: Path, data: bytes, rel: str, matcher: Matcher, cat: str = "other file"
+) -> list[Finding]:
+    hits = {v: o for o, v in reversed(matcher.in_bytes(data))}
+    return [_finding(matcher, rel, f"byte {o}", cat, v) for v, o in hits.items()]
+
+
+# --- burned-in text where the answer key says it was drawn -----------------------------------
+
+
+def pixel_text(
+    key: dict[str, Any], outputs: list[tuple[Path, str]], notes: list[str]
+) -> list[Finding]:
+    """A pixel region left byte for byte as it was holds its text still: a certain leak."""
+    entries = key.get("pixel_text", [])
+    shapes = {tuple(e["image"]) for e in entries}
+    regions: dict[str, str] = {}
+    for path, rel in outputs if entries else []:
+        try:
+            ds = files.read_dicom(path.read_bytes())
+        except files.Unreadable:
+            continue
+        pixels = ds.get("PixelData")
+        shape = (ds.get("Rows"), ds.get("Columns"), ds.get("BitsAllocated"))
+        if pixels is None or shape not in shapes or not isinstance(pixels, bytes):
+            continue
+        for e in entries:
+            if tuple(e["image"]) == shape:
+                r0, r1 = e["rows"]
+                width = shape[1] * shape[2] // 8
+                regions.setdefault(hashlib.sha256(pixels[r0 * width : r1 * width]).hexdigest(), rel)
+    found, unchecked = [], 0
+    for entry in entries:
+        r0, r1 = entry["rows"]
+        hit = regions.get(entry["region_sha256"])
+        if hit is None:
+            unchecked += 1
+            continue
+        kinds = "+".join(entry.get("text_kinds", ["text"]))
+        found.append(Finding(hit, f"pixels rows {r0}-{r1}", "pixels", kinds, "burned-in text"))
+    if unchecked:
+        notes.append(
+            f"pixels: {unchecked} burned-in text region(s) changed; whether text remains "
+            "needs OCR (the Clean Pixel Data option's own check, or a second reader)"
+        )
+    return found
