@@ -1,0 +1,266 @@
+"""verify's parts: matching, the standard's table and codes, values from each kind of source.
+
+Expected values here are facts of the standard (PS3.15 Table E.1-1, PS3.16 CID 7050) written
+out as literals, or values the tests planted; never a call to the code under test.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from pydicom import Dataset, Sequence
+from pydicom.sr.codedict import codes as sr_codes
+
+from imgshare.verify import Matcher, Values, mask, standard, values
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "imgshare"
+
+
+def matcher(*pairs: tuple[str, str, int]) -> Matcher:
+    v = Values()
+    for text, kind, origin in pairs:
+        if kind == "name":
+            v.add_name(text, origin)
+        elif kind == "date":
+            v.add_date(text, origin)
+        else:
+            v.add(text, kind, origin)
+    return Matcher(v)
+
+
+def found(m: Matcher, text: str) -> list[str]:
+    return [v for _, _, v in m.in_text(text)]
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def test_mask_shows_first_character_and_length_only():
+    assert mask("Yamada") == "Y***(6)"
+    assert mask("") == "***(0)"
+    assert mask("山田") == "山***(2)"
+
+
+def test_values_are_matched_whole_and_ignoring_case():
+    m = matcher(("MRN0001", "id", 0x00100020), ("123", "id", 0x00100020))
+    assert found(m, "id mrn0001.") == ["MRN0001"]
+    assert found(m, "MRN00012 XMRN0001") == []
+    assert found(m, "(123)") == ["123"]
+    # a number inside a decimal or a UID is not the value
+    assert found(m, "0.123 1.123.4 1234 123.5") == []
+
+
+def test_a_uid_is_not_found_inside_a_longer_uid():
+    m = matcher(("1.2.3.4", "uid", 0x00080018))
+    assert found(m, "1.2.3.45 1.2.3.4.5 11.2.3.4") == []
+    assert found(m, "ref=1.2.3.4\\1.2.3.9") == ["1.2.3.4"]
+
+
+def test_a_date_is_found_in_every_spelling_and_with_a_time():
+    m = matcher(("20200111", "date", 0x00080020))
+    for text in ("20200111", "2020-01-11", "11/01/2020", "11.01.2020", "2020/01/11",
+                 "01/11/2020", "dt 20200111083000.5", "2020011108", "2020-01-11T08:30:00",
+                 "on 2020-01-11 08:30"):  # fmt: skip
+        assert found(m, text), text
+    assert found(m, "120200111") == found(m, "202001119") == []
+
+
+def test_person_names_are_split_into_groups_and_components():
+    v = Values()
+    v.add_name("Yamada^Tarou=山田^太郎=やまだ^たろう", 0x00100010)
+    assert {"Yamada", "Tarou", "山田", "太郎", "やまだ", "たろう", "山田^太郎"} <= set(v)
+    assert "" not in v and "=" not in v
+
+
+def test_short_values_and_placeholders_are_not_searched():
+    v = Values()
+    for text in ("Li", "Dr", "ANONYMOUS", "n/a", "Unknown"):
+        v.add(text, "name", 0x00100010)
+    v.add("李", "name", 0x00100010)
+    assert len(v) == 0
+    v.add("李明", "name", 0x00100010)  # two characters outside ASCII: a name
+    assert list(v) == ["李明"]
+
+
+@pytest.mark.parametrize(
+    "codec, name",
+    [("iso2022_jp", "山田^太郎"), ("euc_kr", "홍^길동"), ("gb18030", "王^小东"),
+     ("iso8859_5", "Люкceмбypг"), ("utf-8", "Müller^Jürgen")],
+)  # fmt: skip
+def test_bytes_are_searched_in_every_dicom_encoding(codec: str, name: str):
+    m = matcher((name, "name", 0x00100010))
+    data = b"\x00\x01junk " + name.encode(codec) + b" more"
+    hits = {v for _, v in m.in_bytes(data)}
+    assert name in hits or name.split("^")[0] in hits, hits
+    assert not m.in_bytes(b"\x00\x01junk more")
+
+
+def test_mask_text_masks_every_value_in_a_path():
+    m = matcher(("Yamada^Tarou", "name", 0x00100010), ("MRN0001", "id", 0x00100020))
+    assert m.mask_text("Yamada_Tarou/MRN0001.dcm") == "Y***(6)_T***(5)/M***(7).dcm"
+
+
+# --- the standard: Table E.1-1 and CID 7050 --------------------------------------------------
+
+
+def test_cid_7050_table_agrees_with_pydicom():
+    ours = {c["code"]: c["meaning"] for c in standard.codes().values()}
+    theirs = {}
+    for name in sr_codes.cid7050.dir():
+        code = getattr(sr_codes.cid7050, name)
+        theirs[code.value] = code.meaning
+    assert ours == theirs
+
+
+def test_every_option_column_of_the_table_has_a_code():
+    table = json.loads((SRC / "profile" / "table_e1_1.json").read_text())
+    columns = {k for row in table for k in row} - {"name", "tag", "stdCompIOD", "id"}
+    mapped = {c["column"] for c in standard.codes().values() if c["column"]}
+    assert columns == mapped
+
+
+def _declaring(*codes: str, scheme: str = "DCM") -> Dataset:
+    ds = Dataset()
+    items = []
+    for code in codes:
+        item = Dataset()
+        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = code, scheme, "x"
+        items.append(item)
+    ds.DeidentificationMethodCodeSequence = Sequence(items)
+    return ds
+
+
+def test_declared_options_come_from_the_method_code_sequence():
+    assert standard.declared(Dataset()) is None
+    assert standard.declared(_declaring("113100")) == frozenset()
+    assert standard.declared(_declaring("113100", "113107", "113109")) == {
+        "rtnLongModifDatesOpt", "rtnDevIdOpt",
+    }  # fmt: skip
+    assert standard.declared(_declaring("113109", scheme="99LOCAL")) == frozenset()
+    assert standard.declared(_declaring("113101")) == frozenset()  # pixels: no column
+
+
+@pytest.mark.parametrize(
+    "tag, columns, expected",
+    [
+        (0x00100040, (), "Z"),  # Patient's Sex: Basic Profile
+        (0x00100040, ("rtnPatCharsOpt",), "K"),
+        (0x00081010, (), "X/Z/D"),  # Station Name
+        (0x00081010, ("rtnDevIdOpt",), "K"),
+        (0x00080020, ("rtnLongModifDatesOpt",), "C"),  # Study Date
+        (0x00080020, ("rtnLongFullDatesOpt",), "K"),
+        (0x00080018, ("rtnUIDsOpt",), "K"),  # SOP Instance UID
+        (0x00291010, (), "X"),  # any private element
+        (0x00291010, ("rtnSafePrivOpt",), "C"),
+        (0x60023000, (), "X"),  # Overlay Data, repeating group
+        (0x00280010, (), "K"),  # Rows: not in the table
+        (0x00020016, (), "X"),  # Source AE Title: a device identifier in the file meta
+        (0x00020016, ("rtnDevIdOpt",), "K"),
+    ],
+)
+def test_actions_follow_the_table(tag: int, columns: tuple[str, ...], expected: str):
+    assert standard.action(tag, frozenset(columns)) == expected
+
+
+def test_a_value_is_allowed_only_where_every_origin_is_kept():
+    station, name, date, desc = 0x00081010, 0x00100010, 0x00080020, 0x00081030
+    device = frozenset({"rtnDevIdOpt"})
+    assert standard.allowed(frozenset({station}), "device", device)
+    assert not standard.allowed(frozenset({station}), "device", frozenset())
+    assert not standard.allowed(frozenset({station, name}), "device", device)
+    assert not standard.allowed(frozenset({station, values.NOT_DICOM}), "device", device)
+    dates = frozenset({"rtnLongModifDatesOpt"})
+    assert not standard.allowed(frozenset({date}), "date", dates)  # must be shifted
+    assert standard.allowed(frozenset({desc}), "text", frozenset({"cleanDescOpt"}))
+    assert not standard.allowed(frozenset({desc}), "name", frozenset({"cleanDescOpt"}))
+    assert not standard.allowed(frozenset(), "id", device)
+
+
+# --- values from each kind of source -------------------------------------------------------
+
+
+def test_dicom_values_decoded_nested_private_and_meta():
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 144"
+    ds.PatientName = "Люкceмбypг^Иван"
+    ds.PatientID = "ID-778899"
+    ds.Modality = "CT"  # not identifying
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"  # a well-known UID: not searched
+    ds.StudyDate = "20200111"
+    item = Dataset()
+    item.AccessionNumber = "ACC-5566"
+    ds.RequestAttributesSequence = Sequence([item])
+    block = ds.private_block(0x0029, "ACME 1.0", create=True)
+    block.add_new(0x10, "LO", "called the family at home")
+    v = Values()
+    values.from_dataset(ds, v)
+    assert {"Люкceмбypг", "Иван", "ID-778899", "ACC-5566", "called the family at home",
+            "2020-01-11"} <= set(v)  # fmt: skip
+    assert "CT" not in v and "1.2.840.10008.5.1.4.1.1.2" not in v and "ACME 1.0" not in v
+    assert v["ID-778899"].origins == {0x00100020}
+    assert v["called the family at home"].kind == "private text"
+
+
+def test_nifti_header_text_and_extensions(tmp_path: Path):
+    img = nib.Nifti1Image(np.zeros((2, 2, 2), dtype=np.int16), np.eye(4))
+    img.header["descrip"] = b"Doe Jane 2020-03-15"
+    img.header["aux_file"] = b"H0012345.mat"
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"subject Jane Doe, MRN 991"))
+    dicom_fragment = b"\x10\x00\x10\x00PN\x08\x00Doe^Jane"
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(2, dicom_fragment))
+    nib.save(img, tmp_path / "a.nii.gz")
+    v = Values()
+    values.from_nifti(nib.load(tmp_path / "a.nii.gz").header, v)
+    assert {"Doe Jane 2020-03-15", "H0012345.mat", "subject Jane Doe, MRN 991", "Doe",
+            "Jane", "2020-03-15", "15/03/2020"} <= set(v)  # fmt: skip
+
+
+def test_sidecar_values_under_dicom_keywords_and_identifying_keys():
+    doc = {
+        "PatientName": "Doe^Jane",
+        "InstitutionName": "Example General Hospital",
+        "AcquisitionDateTime": "2020-03-15T10:15:30",
+        "RepetitionTime": 2.3,
+        "Manufacturer": "ExampleVendor",  # not in Table E.1-1: kept
+        "ScannerOperatorNote": "called Jane",
+        "TaskName": "rest",
+    }
+    v = Values()
+    values.from_json(doc, v)
+    assert {"Doe", "Jane", "Example General Hospital", "20200315", "called Jane"} <= set(v)
+    assert "ExampleVendor" not in v and "rest" not in v
+
+
+def test_table_cells_in_identifying_columns_and_labels():
+    header = ["participant_id", "age", "sex", "group", "patient_name", "mrn"]
+    rows = [["sub-H0012345", "68", "F", "patient", "Doe^Jane", "MRN-778"],
+            ["sub-01", "70", "M", "control", "Roe^Rick", "MRN-779"]]  # fmt: skip
+    v = Values()
+    values.from_table(header, rows, v)
+    assert {"H0012345", "sub-H0012345", "Doe", "Jane", "Roe", "MRN-778", "MRN-779"} <= set(v)
+    assert "01" not in v and "sub-01" not in v and "patient" not in v and "control" not in v
+
+
+def test_verify_imports_nothing_from_the_engine_or_the_corpus():
+    forbidden = ("imgshare.dicom", "imgshare.profile", "imgshare.batch", "imgshare.corpus",
+                 "imgshare.nifti", "imgshare.pixels", "imgshare.scale")  # fmt: skip
+    for path in (SRC / "verify").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                assert not name.startswith(forbidden), (path.name, name)
+    corpus = ast.parse((SRC / "corpus.py").read_text())
+    for node in ast.walk(corpus):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            assert not any(m.startswith(("imgshare.verify", "imgshare.profile",
+                                         "imgshare.dicom")) for m in mods), mods  # fmt: skip
