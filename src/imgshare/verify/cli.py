@@ -23,7 +23,8 @@ DESCRIPTION = (
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    p = parser or argparse.ArgumentParser(prog="imgshare verify", description=DESCRIPTION)
+    p = parser or argparse.ArgumentParser(prog="imgshare verify")
+    p.description = DESCRIPTION  # verify states its own exit codes, wherever it is mounted
     p.add_argument("release", type=Path, metavar="DIR", help="the de-identified release")
     p.add_argument("--against", type=Path, metavar="SRC", help="the original files")
     p.add_argument("--answer-key", type=Path, metavar="KEY.json", help="a corpus answer key")
