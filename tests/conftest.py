@@ -106,34 +106,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             require(name)
 
 
-def _blames_a_component(report) -> str | None:
-    """The skip reason of a report, if it is a skip that names a missing component."""
+def _fail_a_skip_that_blames_a_component(report) -> None:
+    """Under make test, turn a skip whose reason names a missing component into a failure."""
     if not (REQUIRE_ALL and report.skipped) or hasattr(report, "wasxfail"):
-        return None
+        return
     reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr)
-    return reason if any(word in reason.lower() for word in COMPONENT_WORDS) else None
+    if any(word in reason.lower() for word in COMPONENT_WORDS):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under make test, which requires every component: {reason}"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Under make test, a skip that blames a missing component is a failure."""
+    """A skipped test (a ``skipif`` or ``pytest.skip`` naming a component)."""
     outcome = yield
-    report = outcome.get_result()
-    reason = _blames_a_component(report)
-    if reason is not None:
-        report.outcome = "failed"
-        report.longrepr = f"skipped under make test, which requires every component: {reason}"
+    _fail_a_skip_that_blames_a_component(outcome.get_result())
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector):
-    """The same for a whole module skipped at import (``pytest.importorskip``)."""
+    """A whole module skipped at import (``pytest.importorskip``)."""
     outcome = yield
-    report = outcome.get_result()
-    reason = _blames_a_component(report)
-    if reason is not None:
-        report.outcome = "failed"
-        report.longrepr = f"skipped under make test, which requires every component: {reason}"
+    _fail_a_skip_that_blames_a_component(outcome.get_result())
 
 
 def toc_files() -> list[Path]:
