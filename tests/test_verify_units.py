@@ -124,12 +124,14 @@ def test_every_option_column_of_the_table_has_a_code():
     assert columns == mapped
 
 
-def _declaring(*codes: str, scheme: str = "DCM") -> Dataset:
+def _declaring(*codes: str, scheme: str | None = "DCM") -> Dataset:
     ds = Dataset()
     items = []
     for code in codes:
         item = Dataset()
-        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = code, scheme, "x"
+        item.CodeValue, item.CodeMeaning = code, "x"
+        if scheme is not None:
+            item.CodingSchemeDesignator = scheme
         items.append(item)
     ds.DeidentificationMethodCodeSequence = Sequence(items)
     return ds
@@ -142,7 +144,12 @@ def test_declared_options_come_from_the_method_code_sequence():
         "rtnLongModifDatesOpt", "rtnDevIdOpt",
     }  # fmt: skip
     assert standard.declared(_declaring("113109", scheme="99LOCAL")) == frozenset()
+    assert standard.declared(_declaring("113109", scheme=None)) == frozenset()
+    assert standard.declared(_declaring(" 113109 ")) == {"rtnDevIdOpt"}  # padded code value
     assert standard.declared(_declaring("113101")) == frozenset()  # pixels: no column
+    no_code = _declaring("113109")
+    del no_code.DeidentificationMethodCodeSequence[0].CodeValue
+    assert standard.declared(no_code) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -161,6 +168,10 @@ def test_declared_options_come_from_the_method_code_sequence():
         (0x00280010, (), "K"),  # Rows: not in the table
         (0x00020016, (), "X"),  # Source AE Title: a device identifier in the file meta
         (0x00020016, ("rtnDevIdOpt",), "K"),
+        (0x00020010, (), "K"),  # Transfer Syntax UID: file meta, not listed
+        (0x300C0127, ("rtnLongModifDatesOpt",), "C"),  # Beam Hold Transition DateTime
+        (0x300C0127, ("rtnLongModifDatesOpt", "rtnDevIdOpt"), "K"),  # keeping wins
+        (0x300C0127, ("cleanDescOpt",), "D"),  # an option that does not name the row
     ],
 )
 def test_actions_follow_the_table(tag: int, columns: tuple[str, ...], expected: str):
@@ -179,6 +190,14 @@ def test_a_value_is_allowed_only_where_every_origin_is_kept():
     assert standard.allowed(frozenset({desc}), "text", frozenset({"cleanDescOpt"}))
     assert not standard.allowed(frozenset({desc}), "name", frozenset({"cleanDescOpt"}))
     assert not standard.allowed(frozenset(), "id", device)
+    assert not standard.allowed(frozenset({station, values.KEY}), "device", device)
+    private = frozenset({0x00291010})
+    safe = frozenset({"rtnSafePrivOpt"})
+    assert standard.allowed(private, "private text", safe)
+    assert not standard.allowed(private, "uid", safe) and not standard.allowed(
+        private, "date", safe
+    )
+    assert not standard.allowed(private, "private text", frozenset())
 
 
 # --- values from each kind of source -------------------------------------------------------

@@ -18,8 +18,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-#: Origins of values that are not a DICOM tag: never allowed in a release.
+#: Origins of values that are not a DICOM tag (sidecars, headers, tables, paths) and of an
+#: answer key's values: never allowed in a release.
 NOT_DICOM = -1
+KEY = -2
 #: The file meta information's AE titles (0002,0016-0018): kept only with device identity.
 META_AE = (0x00020016, 0x00020017, 0x00020018)
 DEVICE_COLUMN = "rtnDevIdOpt"
@@ -75,41 +77,38 @@ def declared(ds: Any) -> frozenset[str] | None:
     """The option columns a dataset's De-identification Method Code Sequence names.
 
     None when the file declares no method at all (a tool that does not record what it did):
-    such a file is then judged as if only the Basic Profile had been applied.
+    such a file is then judged as if only the Basic Profile had been applied. Codes of other
+    schemes, and CID 7050 codes of options without a column (pixel options), add nothing.
     """
     seq = ds.get("DeidentificationMethodCodeSequence")
     if seq is None:
         return None
     out = set()
-    for item in seq or []:
-        scheme = str(item.get("CodingSchemeDesignator", "") or "")
-        entry = codes().get(str(item.get("CodeValue", "") or "").strip())
-        if scheme == "DCM" and entry is not None and entry["column"]:
+    for item in seq:
+        if item.get("CodingSchemeDesignator") != "DCM":
+            continue
+        entry = codes().get(str(item.get("CodeValue")).strip())
+        if entry is not None and entry["column"] not in (None, "basicProfile"):
             out.add(entry["column"])
-    out.discard("basicProfile")
     return frozenset(out)
 
 
 def action(tag: int, columns: frozenset[str]) -> str:
     """The table's action for a tag under the declared option columns; K if not listed.
 
-    Where several declared options name an action for one row, keeping wins: the options
-    retain what the Basic Profile would remove, and the 2024e table has no row where two of
-    them disagree.
+    An option column holds K or C. Where two declared options both name an action for a row
+    (a date under Retain Device Identity and Modified Dates), keeping wins: the options
+    retain what the Basic Profile would remove.
     """
     if tag in META_AE:
         return "K" if DEVICE_COLUMN in columns else "X"
-    if (tag >> 16) == 0x0002:
-        return "K"
     r = row(tag)
     if r is None:
-        return "K"
-    chosen = [r[c] for c in sorted(columns) if c in r]
+        return "K"  # not listed (the file meta information's other elements among them)
+    chosen = {r[c] for c in columns if c in r}
     if "K" in chosen:
         return "K"
-    if chosen:
-        return chosen[0]
-    return r["basicProfile"]
+    return "C" if chosen else r["basicProfile"]
 
 
 def allowed(origins: frozenset[int], kind: str, columns: frozenset[str]) -> bool:
@@ -117,15 +116,14 @@ def allowed(origins: frozenset[int], kind: str, columns: frozenset[str]) -> bool
 
     Yes if every attribute it came from is kept under the options, or cleaned where cleaning
     may leave the value (free text under a Clean option). A name, a date or a UID is never
-    left by cleaning: it is allowed only where the table keeps it.
+    left by cleaning: it is allowed only where the table keeps it. A value from outside DICOM
+    (a sidecar, a header, an answer key) is never allowed.
     """
-    if not origins or min(origins) < 0:  # not from a DICOM attribute, or from an answer key
+    if not origins or NOT_DICOM in origins or KEY in origins:
         return False
-    for tag in origins:
+    for tag in sorted(origins):
         act = action(tag, columns)
-        if act == "K":
-            continue
-        if act == "C" and kind not in ("name", "date", "uid"):
+        if act == "K" or (act == "C" and kind not in ("name", "date", "uid")):
             continue
         return False
     return True

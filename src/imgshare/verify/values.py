@@ -54,7 +54,7 @@ SUBJECT_COLUMNS = ("participant_id", "session_id", "filename")
 #: Where a value came from when it did not come from a DICOM attribute, or from an answer key
 #: (a key's values are identifying by definition: never dropped, never allowed).
 NOT_DICOM = standard.NOT_DICOM
-KEY = -2
+KEY = standard.KEY
 #: Types of value, from the most to the least specific; a value seen as two keeps the first.
 KIND_ORDER = ("name", "id", "date", "uid", "address", "phone", "institution", "device",
               "label", "private text", "header text", "text")  # fmt: skip
