@@ -11,7 +11,8 @@ the tests that judge that module. Tests that start worker processes (multiproces
 a Dask cluster, a subprocess of the ``imgshare`` command) fail inside mutmut's runner, which
 would count their mutants as killed and inflate the score: they are deselected here.
 
-    .venv/bin/python scripts/mutation.py [TARGET ...] [--max-children 2]
+    .venv/bin/python scripts/mutation.py [TARGET ...] [--max-children 2] [--keep]
+        [--mutants 'imgshare.verify.scan*' ...]
 
 Targets: engine, text, keys, verify (all by default). Not part of ``make test``: a full run
 takes tens of minutes on two cores. The scores are printed and written to
@@ -71,8 +72,10 @@ TARGETS: dict[str, dict[str, list[str]]] = {
 }
 
 
-def _setup(name: str, target: dict[str, list[str]]) -> Path:
+def _setup(name: str, target: dict[str, list[str]], keep: bool = False) -> Path:
     scratch = WORK / name
+    if keep and (scratch / "setup.cfg").exists():
+        return scratch  # earlier results stay; mutmut reruns what changed or is named
     if scratch.exists():
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
@@ -95,16 +98,16 @@ def _setup(name: str, target: dict[str, list[str]]) -> Path:
     return scratch
 
 
-def run(name: str, max_children: int) -> dict[str, object]:
+def run(name: str, max_children: int, mutants: list[str], keep: bool) -> dict[str, object]:
     target = TARGETS[name]
     if not target["tests"]:
         raise SystemExit(f"{name}: no tests found")
-    scratch = _setup(name, target)
+    scratch = _setup(name, target, keep)
     start = time.perf_counter()
     env = {**os.environ, "IMGSHARE_MUTATION": "1"}
     mutmut = [str(Path(sys.executable).parent / "mutmut")]
     proc = subprocess.run(
-        [*mutmut, "run", "--max-children", str(max_children)],
+        [*mutmut, "run", "--max-children", str(max_children), *mutants],
         cwd=scratch,
         env=env,
         capture_output=True,
@@ -137,11 +140,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="*", default=list(TARGETS), choices=list(TARGETS))
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--mutants",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="only these mutants (mutmut's names; * matches any text)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the scratch folder and its earlier results"
+    )
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     results = []
     for name in args.targets:
-        result = run(name, args.max_children)
+        result = run(name, args.max_children, args.mutants, args.keep)
         results.append(result)
         print(
             f"{name}: score {result['score']}% (killed {result['killed']}, timeout "
