@@ -64,6 +64,7 @@ TARGETS: dict[str, dict[str, list[str]]] = {
         # planted corpus through the engine, seconds per run) would add kills, not judge more
         "tests": _tests(
             "tests/test_verify_units.py",
+            "tests/test_verify_cli.py",
             "tests/test_verify_releases.py",
             "tests/test_verify_bids.py",
         )
