@@ -283,3 +283,126 @@ def test_verify_imports_nothing_from_the_engine_or_the_corpus():
             mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             assert not any(m.startswith(("imgshare.verify", "imgshare.profile",
                                          "imgshare.dicom")) for m in mods), mods  # fmt: skip
+
+
+# --- reading released files: kinds, places, unreadable files ----------------------------------
+
+
+def _dataset_with_places() -> Dataset:
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ds.OtherPatientIDs = ["ID-3141", "ID-2718"]  # multi-valued: each value on its own
+    item = Dataset()
+    item.AccessionNumber = "ACC-5566"
+    ds.RequestAttributesSequence = Sequence([item])
+    block = ds.private_block(0x0029, "ACME 1.0", create=True)
+    block.add_new(0x10, "LO", "called ID-3141 at home")
+    return ds
+
+
+def test_values_of_a_multi_valued_element_are_taken_one_by_one():
+    v = Values()
+    values.from_dataset(_dataset_with_places(), v)
+    assert {"ID-3141", "ID-2718"} <= set(v)
+    assert not [t for t in v if "[" in t or "\\" in t]
+
+
+def test_each_value_is_placed_at_its_tag_path(tmp_path: Path):
+    from verify_helpers import write
+
+    from imgshare.verify import scan
+
+    ds = _dataset_with_places()
+    ds.SOPInstanceUID = "1.2.3.4"
+    release = tmp_path / "IM0001"  # no suffix: a DICOM file is known by its preamble
+    write(ds, release)
+    v = Values()
+    v.add("ID-3141", "id", 0x00101000)
+    v.add("ACC-5566", "id", 0x00080050)
+    scanned = scan.scan_file(release, "IM0001", Matcher(v))
+    assert scanned.kind == "dicom" and scanned.unreadable is None
+    places = sorted((f.location, f.category, f.value) for f in scanned.findings)
+    assert places == [
+        ("(0010,1000)", "attribute", "ID-3141"),
+        ("(0029,1010)", "private", "ID-3141"),
+        ("(0040,0275)[0].(0008,0050)", "sequence", "ACC-5566"),
+    ]
+
+
+def test_bytes_in_an_undeclared_character_set_are_placed_at_their_element(tmp_path: Path):
+    from verify_helpers import write
+
+    from imgshare.verify import scan
+
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 100"  # declares Latin-1 ...
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.2", "1.2.3.4"
+    ds.add_new(0x00204000, "LT", "Иван Люкceмбypг".encode("iso8859_5"))  # ... holds Cyrillic
+    write(ds, tmp_path / "a.dcm")
+    v = Values()
+    v.add_name("Люкceмбypг^Иван", 0x00100010)
+    found = scan.scan_file(tmp_path / "a.dcm", "a.dcm", Matcher(v)).findings
+    assert {(f.location, f.category) for f in found} == {("(0020,4000)", "free text")}
+
+
+def test_file_kinds_and_why_a_file_is_unreadable(tmp_path: Path):
+    from imgshare.verify import files, scan
+
+    m = Matcher(Values())
+    cases = {
+        "meta-only.dcm": (b"\x00" * 128 + b"DICM" + bytes.fromhex("020010005549020031 00"),
+                          "dicom", "no data set after the file meta information"),
+        "broken.json": (b"{not json", "json", "not valid JSON"),
+        "latin1.tsv": ("name\nMüller\n".encode("latin-1"), "tsv", "not UTF-8 text"),
+        "bad.nii": (b"\x00" * 10, "nifti", None),
+        "notes.txt": (b"plain text", "other", None),
+    }  # fmt: skip
+    for name, (data, kind, why) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        scanned = scan.scan_file(tmp_path / name, name, m)
+        assert scanned.kind == kind == files.kind(tmp_path / name, name), name
+        if why is not None:
+            assert scanned.unreadable == why, name
+    assert scan.scan_file(tmp_path / "bad.nii", "bad.nii", m).unreadable  # nibabel's reason
+    assert scan.scan_file(tmp_path / "notes.txt", "notes.txt", m).unreadable is None
+
+
+def test_a_data_set_of_group_0008_alone_is_readable():
+    from verify_helpers import write
+
+    from imgshare.verify import files
+
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(ds, Path(tmp) / "a.dcm")
+        assert files.read_dicom(path.read_bytes())[0x00080018].value == "1.2.3.4"
+
+
+def test_tables_are_split_on_tabs_only_and_an_empty_table_is_read(tmp_path: Path):
+    from imgshare.verify import files, scan
+
+    assert files.read_tsv(b"participant_id\tname\nsub-01\tJane Doe\n\n") == (
+        ["participant_id", "name"], [["sub-01", "Jane Doe"]],
+    )  # fmt: skip
+    assert files.read_tsv(b"") == ([], [])
+    (tmp_path / "p.tsv").write_text("participant_id\tname\nsub-01\tJane Doe\n")
+    v = Values()
+    v.add("Jane Doe", "name", values.NOT_DICOM)
+    found = scan.scan_file(tmp_path / "p.tsv", "p.tsv", Matcher(v)).findings
+    assert [(f.location, f.category) for f in found] == [("row 1 column name", "table")]
+    (tmp_path / "empty.tsv").write_text("")
+    assert scan.scan_file(tmp_path / "empty.tsv", "empty.tsv", Matcher(v)).findings == []
+
+
+def test_a_symbolic_link_is_read_as_the_file_it_points_to(tmp_path: Path):
+    from imgshare.verify import files
+
+    (tmp_path / "outside.txt").write_text("Jane Doe was here\n")
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "link.txt").symlink_to(tmp_path / "outside.txt")
+    assert [rel for _, rel in files.walk(release)] == ["link.txt"]

@@ -46,7 +46,10 @@ def source_values(against: str | Path, into: Values, notes: list[str]) -> list[c
             if kind == "dicom":
                 ds = files.read_dicom(path.read_bytes())
                 values.from_dataset(ds, into)
-                records.append(checks.record(ds, rel))
+                try:
+                    records.append(checks.record(ds, rel))
+                except Exception:  # noqa: BLE001 - its values are searched; it is not paired
+                    unreadable += 1
             elif kind == "nifti":
                 values.from_nifti(files.read_nifti(path), into)
             elif kind == "json" and Path(rel).name not in DESCRIPTIVE:
@@ -92,7 +95,10 @@ def verify(
         if scanned.unreadable is not None:
             unreadable.append(f"{matcher.mask_text(rel)} ({scanned.kind}: {scanned.unreadable})")
         elif scanned.kind == "dicom":
-            records.append(checks.record(scanned.dataset, rel))
+            try:
+                records.append(checks.record(scanned.dataset, rel))
+            except Exception as exc:  # noqa: BLE001 - a value pydicom cannot decode
+                unreadable.append(f"{matcher.mask_text(rel)} (dicom: {type(exc).__name__})")
     if key is not None:
         dicom_outputs = [(p, r) for p, r in outputs if files.kind(p, r) == "dicom"]
         findings += scan.pixel_text(key, dicom_outputs, not_checked)

@@ -23,7 +23,10 @@ DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
 
 def walk(root: str | Path) -> Iterator[tuple[Path, str]]:
-    """Every regular file under ROOT (or ROOT itself), sorted, with its path relative to ROOT."""
+    """Every file under ROOT (or ROOT itself), sorted, with its path relative to ROOT.
+
+    A symbolic link to a file is read as the file it points to: whatever a copy of the
+    release would carry is checked."""
     root = Path(root)
     if root.is_file():
         yield root, root.name
@@ -32,7 +35,7 @@ def walk(root: str | Path) -> Iterator[tuple[Path, str]]:
         dirs.sort()
         for name in sorted(names):
             path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
+            if path.is_file():
                 yield path, path.relative_to(root).as_posix()
 
 
@@ -64,9 +67,7 @@ def read_dicom(data: bytes) -> Any:
             ds = pydicom.dcmread(io.BytesIO(data), force=True)
             if not any(tag >> 16 >= 0x0008 for tag in ds.keys()):  # noqa: SIM118 (tags)
                 raise Unreadable("no data set after the file meta information")
-            for _ in ds.iterall():  # every element parsed, nested ones included
-                pass
-            return ds
+            return ds  # elements stay raw until read: their stored bytes are searched too
     except Unreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on bad input
@@ -154,7 +155,7 @@ def elements(ds: Any, prefix: str = "", tags: tuple[int, ...] = (), depth: int =
                 elem = ds[tag]
                 vr, value = elem.VR, elem.value
         except Exception:  # noqa: BLE001 - a value pydicom cannot decode: keep its bytes
-            vr, value = getattr(item, "VR", None) or "UN", None
+            vr, value = "UN", None
         if vr == "SQ" and value is not None:
             if depth < 32:
                 for i, sub in enumerate(value):
