@@ -406,3 +406,154 @@ def test_a_symbolic_link_is_read_as_the_file_it_points_to(tmp_path: Path):
     release.mkdir()
     (release / "link.txt").symlink_to(tmp_path / "outside.txt")
     assert [rel for _, rel in files.walk(release)] == ["link.txt"]
+
+
+# --- which source values identify, and how --------------------------------------------------
+
+
+def test_kinds_follow_the_attribute_and_a_name_stays_a_name():
+    ds = Dataset()
+    ds.InstitutionAddress = "1 High Street, Exampletown"
+    ds.PatientTelephoneNumbers = "0123 456789"
+    ds.InstitutionName = "Example General Hospital"
+    ds.StationName = "CT-SCANNER-7"
+    ds.DeviceSerialNumber = "SN-554433"
+    ds.RetrieveAETitle = "PACS_MAIN"
+    ds.AdditionalPatientHistory = "Fell on 2019-12-24 at home"
+    ds.AccessionNumber = "ACC-5566"
+    ds.StudyID = "Kowalski"  # an ID that is also a name component below: a name
+    ds.PatientName = "Kowalski^Jan"
+    v = Values()
+    values.from_dataset(ds, v)
+    kinds = {t: v[t].kind for t in v}
+    assert kinds["1 High Street, Exampletown"] == "address"
+    assert kinds["0123 456789"] == "phone"
+    assert kinds["Example General Hospital"] == "institution"
+    assert kinds["CT-SCANNER-7"] == kinds["SN-554433"] == kinds["PACS_MAIN"] == "device"
+    assert kinds["Fell on 2019-12-24 at home"] == "text" and kinds["24/12/2019"] == "date"
+    assert kinds["ACC-5566"] == "id"
+    assert kinds["Kowalski"] == "name" and v["Kowalski"].origins == {0x00200010, 0x00100010}
+
+
+def test_the_file_meta_gives_device_names_and_the_instance_uid_only():
+    from pydicom.dataset import FileMetaDataset
+
+    ds = Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.999"
+    ds.file_meta.ImplementationClassUID = "1.2.826.0.1.3680043.8.498.1"  # software, not a person
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds.file_meta.SourceApplicationEntityTitle = "SITE_PACS"
+    v = Values()
+    values.from_dataset(ds, v)
+    assert set(v) == {"1.2.826.0.1.3680043.8.498.999", "SITE_PACS"}
+    assert v["1.2.826.0.1.3680043.8.498.999"].origins == {0x00080018}  # the SOP Instance UID
+    assert v["SITE_PACS"].origins == {0x00020016} and v["SITE_PACS"].kind == "device"
+
+
+def test_private_values_by_their_vr_and_never_the_creator():
+    ds = Dataset()
+    block = ds.private_block(0x0029, "ACME IMAGING 1.0", create=True)
+    block.add_new(0x10, "PN", "Novak^Petra")
+    block.add_new(0x11, "UI", "1.2.826.0.1.3680043.8.498.4242")
+    block.add_new(0x12, "DA", "20200111")
+    block.add_new(0x13, "SH", "ward 7B")
+    block.add_new(0x14, "DS", "1234.5")  # a number: not searched
+    v = Values()
+    values.from_dataset(ds, v)
+    assert {"Novak", "Petra", "1.2.826.0.1.3680043.8.498.4242", "2020-01-11", "ward 7B"} <= set(v)
+    assert v["Novak"].kind == "name" and v["ward 7B"].kind == "private text"
+    assert v["1.2.826.0.1.3680043.8.498.4242"].kind == "uid"
+    assert "ACME IMAGING 1.0" not in v and "1234.5" not in v
+
+
+def test_values_the_sources_also_keep_elsewhere_are_not_identifying():
+    ds = Dataset()
+    ds.StudyDescription = "CHEST"  # listed (X) ...
+    ds.BodyPartExamined = "CHEST"  # ... and also in an attribute the table does not list
+    ds.ProtocolName = "Doe"  # listed, and a name below: stays, as a name
+    ds.PatientName = "Doe^Jane"
+    ds.ConvolutionKernel = "Doe"
+    v = Values()
+    values.from_dataset(ds, v)
+    v.add("CHEST", "id", values.KEY)  # an answer key says CHEST identifies: it stays
+    v.drop_common()
+    assert "Doe" in v and "CHEST" in v
+    w = Values()
+    values.from_dataset(ds, w)
+    w.drop_common()
+    assert "CHEST" not in w and "Doe" in w
+
+
+def test_undeclared_utf8_in_a_source_is_read_both_ways(tmp_path: Path):
+    from verify_helpers import write
+
+    from imgshare.verify import files
+
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    ds.add_new(0x00100010, "PN", "Müller^Jürgen".encode())  # UTF-8, no character set declared
+    path = write(ds, tmp_path / "a.dcm")
+    v = Values()
+    values.from_dataset(files.read_dicom(path.read_bytes()), v)
+    assert "Müller" in v and "Jürgen" in v  # read as UTF-8 too
+    assert any("Ã¼" in t for t in v)  # and as the default character set reads it
+
+
+def test_sidecar_values_nested_listed_and_by_key():
+    doc = {
+        "global": {"StudyInstanceUID": "1.2.826.0.1.3680043.8.498.7",
+                   "AcquisitionTime": "10:15:30.0"},
+        "Notes": ["operator Roe^Rick on 2020-03-15"],
+        "OperatorNotes": "Roe^Rick",
+        "ScanOptions": "PFP",
+    }  # fmt: skip
+    v = Values()
+    values.from_json(doc, v)
+    assert v["1.2.826.0.1.3680043.8.498.7"].kind == "uid"
+    assert "10:15:30.0" not in v  # a time of day: not searched
+    assert {"Roe^Rick", "Roe", "Rick"} <= set(v) and "PFP" not in v
+    assert {"operator Roe^Rick on 2020-03-15", "15/03/2020"} <= set(v)  # a note: identifying
+
+
+def test_table_time_and_date_columns_give_dates_only():
+    header = ["filename", "acq_time", "visit_date", "patient_name", "mrn"]
+    rows = [["anat/sub-01_T1w.nii.gz", "2020-03-15T10:15:30", "2020-03-16", "Doe^Jane", "n/a"],
+            ["func/sub-01_bold.nii.gz"]]  # a short row  # fmt: skip
+    v = Values()
+    values.from_table(header, rows, v)
+    assert {"2020-03-15", "15/03/2020", "2020-03-16", "Doe", "Jane", "Doe^Jane"} <= set(v)
+    assert "2020-03-15T10:15:30" not in v and "n/a" not in v
+
+
+@pytest.mark.parametrize(
+    "path, expected, absent",
+    [
+        ("sub-H0012345/ses-20200315/anat/x.nii.gz",
+         {"H0012345", "sub-H0012345", "20200315", "2020-03-15"}, set()),
+        ("sub-01/ses-pre/anat/x.nii.gz", set(), {"01", "sub-01", "pre"}),
+        ("sub-ab12_T1w.nii.gz", {"ab12", "sub-ab12"}, set()),
+        ("sub-abcd_T1w.nii.gz", set(), {"abcd"}),
+    ],
+)  # fmt: skip
+def test_labels_that_look_like_records_or_dates(path, expected, absent):
+    v = Values()
+    values.from_path(path, v)
+    assert expected <= set(v) and not absent & set(v)
+
+
+def test_nifti_extensions_text_multiline_and_binary(tmp_path: Path):
+    img = nib.Nifti1Image(np.zeros((2, 2, 2), dtype=np.int16), np.eye(4))
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"line one Jane\nline two"))
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(40, bytes(range(1, 40))))
+    nib.save(img, tmp_path / "a.nii")
+    v = Values()
+    values.from_nifti(nib.load(tmp_path / "a.nii").header, v)
+    assert "line one Jane line two" in v
+    assert not [t for t in v if "\x01" in t]
+
+
+def test_long_enough_counts_characters_outside_ascii():
+    assert not values.long_enough(" Li ") and values.long_enough("Lee")
+    assert values.long_enough("李明") and not values.long_enough("李")

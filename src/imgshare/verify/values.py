@@ -222,8 +222,11 @@ def from_nifti(header: Any, into: Values) -> None:
         if code == 2:  # NIFTI_ECODE_DICOM: a DICOM dataset without preamble
             with contextlib.suppress(files.Unreadable):
                 from_dataset(files.read_dicom(raw), into)
-        text = raw.decode("utf-8", "replace").strip("\x00 \n")
-        if text.isprintable() or "\n" in text:
+        try:
+            text = raw.decode("utf-8").strip("\x00 \n")
+        except UnicodeDecodeError:
+            continue  # binary content: a DICOM extension was read above, others hold no text
+        if all(c.isprintable() or c in "\n\r\t" for c in text):
             into.add(text, "header text", NOT_DICOM)
             into.add_dates_in(text, NOT_DICOM)
 
