@@ -1,0 +1,170 @@
+"""verify.scan: where a value is found, under which category, and when a hit is allowed.
+
+The released files here are written by the tests; each expected place is where the test put
+the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from pydicom import Dataset, Sequence
+from verify_helpers import write
+
+from imgshare.verify import Matcher, Values, scan
+
+NAME, MRN = 0x00100010, 0x00100020
+
+
+def _matcher(**values: tuple[str, int]) -> Matcher:
+    v = Values()
+    for text, (kind, origin) in values.items():
+        v.add(text, kind, origin)
+    return Matcher(v)
+
+
+def _base() -> Dataset:
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    return ds
+
+
+@pytest.mark.parametrize(
+    "tags, vr, value, expected",
+    [
+        ((0x00020016,), "AE", "x", "file meta"),
+        ((0x60000022,), "LO", "x", "overlay"),
+        ((0x00081110, 0x60000022), "LO", "x", "overlay"),
+        ((0x00291010,), "LO", "x", "private"),
+        ((0x00081110, 0x00291010), "LO", "x", "private"),
+        ((0x7FE00010,), "OB", "x", "pixels"),
+        ((0x00080018,), "UI", "x", "uid"),
+        ((0x00204000,), "LT", "x", "free text"),
+        ((0x0008103E,), "LO", "x", "free text"),  # Series Description: a hint in the keyword
+        ((0x00400275, 0x00080050), "SH", "x", "sequence"),
+        ((0x00100010,), "PN", "山田", "other-language"),
+        ((0x00100010,), "PN", "Yamada", "attribute"),
+    ],
+)
+def test_categories(tags, vr, value, expected):
+    assert scan.category(tags, vr, value) == expected
+
+
+def test_pixel_bytes_only_count_long_values_and_the_preamble_is_unparsed(tmp_path: Path):
+    ds = _base()
+    ds.Rows = ds.Columns = 4
+    ds.BitsAllocated, ds.SamplesPerPixel = 8, 1
+    ds.PixelData = b"ABC-12" + b"\x00" * 2 + b"LONGVALUE9" + b"\x00"  # 19 bytes ... padded
+    ds.PixelData += b"\x00" * (16 - len(ds.PixelData) % 16 if len(ds.PixelData) % 16 else 0)
+    ds.preamble = b"MRN-778899".ljust(128, b"\x00")
+    path = write(ds, tmp_path / "a.dcm")
+    path.write_bytes(b"MRN-778899".ljust(128, b"\x00") + path.read_bytes()[128:])
+    m = _matcher(**{"ABC-12": ("id", MRN), "LONGVALUE9": ("id", MRN), "MRN-778899": ("id", MRN)})
+    found = {(f.value, f.location, f.category) for f in scan.scan_file(path, "a.dcm", m).findings}
+    assert found == {("LONGVALUE9", "(7FE0,0010)", "pixels"),
+                     ("MRN-778899", "byte 0", "unparsed bytes")}  # fmt: skip
+
+
+def test_a_value_the_declared_options_keep_is_no_finding(tmp_path: Path):
+    ds = _base()
+    ds.StationName = "SCANNER-7"
+    ds.PatientComments = "scanned on SCANNER-7"
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "113109", "DCM", "x"
+    ds.DeidentificationMethodCodeSequence = Sequence([item])
+    path = write(ds, tmp_path / "a.dcm")
+    m = _matcher(**{"SCANNER-7": ("device", 0x00081010)})
+    assert scan.scan_file(path, "a.dcm", m).findings == []  # Retain Device Identity
+    del ds.DeidentificationMethodCodeSequence
+    path = write(ds, tmp_path / "b.dcm")
+    places = sorted(f.location for f in scan.scan_file(path, "b.dcm", m).findings)
+    assert places == ["(0008,1010)", "(0010,4000)"]
+    kept_path = tmp_path / "SCANNER-7.dcm"
+    kept_path.write_bytes(path.read_bytes())
+    assert [f.category for f in scan.scan_file(kept_path, "SCANNER-7.dcm", m).findings][0] == "path"
+
+
+def test_nifti_fields_and_extensions_are_placed(tmp_path: Path):
+    img = nib.Nifti1Image(np.zeros((2, 2, 2), dtype=np.int16), np.eye(4))
+    img.header["descrip"] = b"scan of H0012345"
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"first"))
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"about H0012345"))
+    nib.save(img, tmp_path / "a.nii.gz")
+    m = _matcher(H0012345=("id", -1))
+    found = sorted((f.location, f.category) for f in scan.scan_file(
+        tmp_path / "a.nii.gz", "a.nii.gz", m).findings)  # fmt: skip
+    assert found == [("extension 1 (code 6)", "nifti header"), ("header descrip", "nifti header")]
+
+
+def test_json_values_and_keys_are_placed(tmp_path: Path):
+    doc = {"Note": ["ok", "H0012345 again"], "H0012345": 1, "Nested": {"Deeper": "H0012345"}}
+    (tmp_path / "a.json").write_text(json.dumps(doc))
+    m = _matcher(H0012345=("id", -1))
+    found = sorted(f.location for f in scan.scan_file(tmp_path / "a.json", "a.json", m).findings)
+    assert found == ["$.H0012345#key", "$.Nested.Deeper", "$.Note[1]"]
+
+
+def test_other_files_are_searched_as_bytes_once_per_value(tmp_path: Path):
+    (tmp_path / "notes.txt").write_bytes(b"xx H0012345 yy H0012345 zz")
+    m = _matcher(H0012345=("id", -1))
+    found = scan.scan_file(tmp_path / "notes.txt", "notes.txt", m).findings
+    assert [(f.location, f.category) for f in found] == [("byte 3", "other file")]
+
+
+def test_matcher_of_pairs_and_iso_2022_forms():
+    m = Matcher.of([("山田", "name"), ("MRN0001", "id")])
+    assert len(m) == 2 and m.values["山田"].kind == "name"
+    data = "x=山田 y".encode("iso2022_jp")
+    assert [v for _, v in m.in_bytes(data)] == ["山田"]
+    assert m.in_bytes(b"ESC free: \x1b$B;3ED") == [(10, "山田")]  # the escape begins it
+
+
+def test_text_search_survives_characters_whose_lower_case_is_longer():
+    m = Matcher.of([("Doe", "name")])
+    hits = m.in_text("İstanbul Doe")  # "İ".lower() is two characters
+    assert [(s, e, v) for s, e, v in hits] == [(9, 12, "Doe")]
+    assert m.mask_text("İstanbul Doe") == "İstanbul D***(3)"
+
+
+def test_mask_text_keeps_the_first_of_overlapping_values():
+    m = Matcher.of([("Jane Doe", "name"), ("Doe Jr", "name")])
+    assert m.mask_text("Jane Doe Jr") == "J***(8) Jr"
+
+
+def _burned(tmp_path: Path, rows_with_text: bytes) -> tuple[dict, Path]:
+    ds = _base()
+    ds.Rows, ds.Columns, ds.BitsAllocated, ds.SamplesPerPixel = 4, 4, 8, 1
+    ds.PixelData = rows_with_text + b"\x00" * 8
+    path = write(ds, tmp_path / "us.dcm")
+    key = {"pixel_text": [{"file": "src/us.dcm", "rows": [0, 2], "image": [4, 4, 8],
+                           "text_kinds": ["name", "id"],
+                           "region_sha256": hashlib.sha256(b"TEXTTEXT").hexdigest()}]}  # fmt: skip
+    return key, path
+
+
+def test_burned_in_rows_unchanged_are_a_leak_changed_ones_need_ocr(tmp_path: Path):
+    key, path = _burned(tmp_path, b"TEXTTEXT")
+    notes: list[str] = []
+    found = scan.pixel_text(key, [(path, "us.dcm")], notes)
+    assert [(f.file, f.location, f.category, f.kind) for f in found] == [
+        ("us.dcm", "pixels rows 0-2", "pixels", "name+id")
+    ]
+    assert notes == []
+    key, path = _burned(tmp_path, b"\x00" * 8)
+    notes = []
+    assert scan.pixel_text(key, [(path, "us.dcm")], notes) == []
+    assert notes == [
+        "pixels: 1 burned-in text region(s) changed; whether text remains needs "
+        "OCR (the Clean Pixel Data option's own check, or a second reader)"
+    ]
+    other = dict(key["pixel_text"][0], image=[8, 8, 8])  # an image of another size: not it
+    notes = []
+    assert scan.pixel_text({"pixel_text": [other]}, [(path, "us.dcm")], notes) == []
+    assert len(notes) == 1
+    assert scan.pixel_text({}, [(path, "us.dcm")], []) == []
