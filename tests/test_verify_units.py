@@ -423,6 +423,9 @@ def test_kinds_follow_the_attribute_and_a_name_stays_a_name():
     ds.AccessionNumber = "ACC-5566"
     ds.StudyID = "Kowalski"  # an ID that is also a name component below: a name
     ds.PatientName = "Kowalski^Jan"
+    ds.AcquisitionDateTime = "20200111083000"
+    ds.add_new(0x00324000, "LT", "seen 2018-05-06")  # Study Comments (LT)
+    ds.add_new(0x00181030, "LO", "protocol 2017-01-02")  # Protocol Name (LO): not free text
     v = Values()
     values.from_dataset(ds, v)
     kinds = {t: v[t].kind for t in v}
@@ -433,6 +436,9 @@ def test_kinds_follow_the_attribute_and_a_name_stays_a_name():
     assert kinds["Fell on 2019-12-24 at home"] == "text" and kinds["24/12/2019"] == "date"
     assert kinds["ACC-5566"] == "id"
     assert kinds["Kowalski"] == "name" and v["Kowalski"].origins == {0x00200010, 0x00100010}
+    assert kinds["20200111083000"] == kinds["2020-01-11"] == "date"
+    assert v["20200111083000"].origins == {0x0008002A}
+    assert "06/05/2018" in v and "02/01/2017" not in v  # dates inside free text only
 
 
 def test_the_file_meta_gives_device_names_and_the_instance_uid_only():

@@ -38,6 +38,8 @@ PLACEHOLDERS = {
     "removed", "deidentified", "de-identified", "redacted", "not applicable",
 }  # fmt: skip
 TEXT_VRS = {"AE", "LO", "SH", "LT", "ST", "UT", "UC", "UR"}
+FREE_TEXT_VRS = {"LT", "ST", "UT", "UC"}
+DATE_VRS = {"DA", "DT"}
 #: Sidecar keys (beyond DICOM keywords, which the table decides) and table columns that hold a
 #: person, a record, a date or a place. A table column also counts when one of its words is
 #: "name" or "id" (patient_name, hospital_id); a sidecar key does not (TaskName is a task).
@@ -50,6 +52,7 @@ IDENTIFYING_KEY = re.compile(
 IDENTIFYING_WORD = {"name", "id", "surname", "date"}
 BIDS_LABEL = re.compile(r"(?:^|[/_])(sub|ses)-([A-Za-z0-9]+)")
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+LEADING_DATE = re.compile(r"\s*(\d{4})-?(\d{2})-?(\d{2})")
 SUBJECT_COLUMNS = ("participant_id", "session_id", "filename")
 #: Where a value came from when it did not come from a DICOM attribute, or from an answer key
 #: (a key's values are identifying by definition: never dropped, never allowed).
@@ -118,8 +121,8 @@ class Values(dict[str, Value]):
                 self.add(part, "name", origin)
 
     def add_date(self, value: str, origin: int) -> None:
-        """A date in DICOM form and in the forms people write it."""
-        m = ISO_DATE.search(value)
+        """A date (DA, the date of a DT, an ISO date or date-time) in the forms people write."""
+        m = LEADING_DATE.match(value)
         if not m:
             return
         try:
@@ -135,18 +138,19 @@ class Values(dict[str, Value]):
             self.add_date(m.group(0), origin)
 
 
+#: The kind of value an attribute holds, by a word of its keyword (first match wins).
+KEYWORD_KINDS = (("Address", "address"), ("Telephone", "phone"), ("Institution", "institution"),
+                 ("Station", "device"), ("Serial", "device"), ("Device", "device"))  # fmt: skip
+
+
 def _kind(tag: int, vr: str) -> str:
     keyword = keyword_for_tag(tag) or ""
-    for word, kind in (("Address", "address"), ("Telephone", "phone"), ("Institution",
-                       "institution"), ("Station", "device"), ("Serial", "device"),
-                       ("Device", "device")):  # fmt: skip
+    for word, kind in KEYWORD_KINDS:
         if word in keyword:
             return kind
     if vr == "AE":
         return "device"
-    if vr in ("LT", "ST", "UT", "UC"):
-        return "text"
-    return "id"
+    return "text" if vr in FREE_TEXT_VRS else "id"
 
 
 def _origin(tags: tuple[int, ...]) -> int:
@@ -177,15 +181,14 @@ def _element(tags: tuple[int, ...], vr: str, raw: bytes | None, value: Any, into
         for text in texts:
             into.add_name(text, origin)
         return
-    if not (private or standard.listed(tag)) or tag & 0xFFFF == 0:
-        if not private and (tag >> 16) != 0x0002:
-            into.common.update(t.lower() for t in texts)
+    if not (private or standard.listed(tag)):
+        into.common.update(t.lower() for t in texts)  # kept by the profile: not identifying
         return
     if vr == "UI":
         for text in texts:
-            if text not in UID_dictionary and tags[-1] not in (0x00020010, 0x00020012):
+            if text not in UID_dictionary:  # a registered UID names a class, not an instance
                 into.add(text, "uid", origin)
-    elif vr in ("DA", "DT"):
+    elif vr in DATE_VRS:
         for text in texts:
             into.add_date(text, origin)
             if vr == "DT":
@@ -194,7 +197,7 @@ def _element(tags: tuple[int, ...], vr: str, raw: bytes | None, value: Any, into
         kind = "private text" if private else _kind(tag, vr)
         for text in texts:
             into.add(text, kind, origin)
-            if vr in ("LT", "ST", "UT", "UC"):
+            if vr in FREE_TEXT_VRS:
                 into.add_dates_in(text, origin)
 
 
@@ -248,7 +251,7 @@ def from_json(doc: Any, into: Values, key: str = "") -> None:
         vr = dictionary_VR(tag)
         if vr == "PN":
             into.add_name(doc, tag)
-        elif vr in ("DA", "DT"):
+        elif vr in DATE_VRS:
             into.add_date(doc, tag)
         elif vr in TEXT_VRS or vr == "UI":
             into.add(doc, "uid" if vr == "UI" else _kind(tag, vr), tag)
