@@ -273,3 +273,14 @@ def test_burned_in_sources_are_said_to_need_ocr():
         "Clean Pixel Data option's own check, or a second reader)"
     ]
     assert checks.burned_in(records[1:]) == []
+
+
+def test_instance_uids_are_not_research_values_but_class_uids_are():
+    a = _src("P-1", 1)
+    a.add_new(0x00089123, "UI", "1.3.46.670589.11")  # Creator-Version UID: names a product
+    out = _out(a, "T", BASIC)
+    out[0x00089123].value = "2.25.42"  # replaced: no research value lost
+    assert _run([a], [out])[0]["research"].ok
+    out.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"  # another class: a research value lost
+    c = _run([a], [out])[0]["research"]
+    assert c.notes == ["CT SOPClassUID changed or removed"]

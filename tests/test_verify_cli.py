@@ -187,3 +187,9 @@ def test_without_values_nothing_is_masked_and_nothing_searched():
         == "imgshare verify: 0 file(s), 0 identifying value(s) searched"
     )
     assert result.to_json()["problems"] == ["the release is empty: no file to check"]
+
+
+def test_tag_paths_are_never_masked_but_values_around_them_are():
+    result = _result({"a": Check("g", passed=0, total=1, notes=["(0010,21B0) holds 0010 Doe"])},
+                     values=("0010", "Doe"))  # fmt: skip
+    assert "  (0010,21B0) holds 0***(4) D***(3)" in result.text().splitlines()

@@ -60,14 +60,14 @@ def test_pixel_bytes_only_count_long_values_and_the_preamble_is_unparsed(tmp_pat
     ds = _base()
     ds.Rows = ds.Columns = 4
     ds.BitsAllocated, ds.SamplesPerPixel = 8, 1
-    ds.PixelData = b"ABC-12" + b"\x00" * 2 + b"LONGVALUE9" + b"\x00"  # 19 bytes ... padded
-    ds.PixelData += b"\x00" * (16 - len(ds.PixelData) % 16 if len(ds.PixelData) % 16 else 0)
+    ds.PixelData = b"ABC-12\x00LONG-VALUE-9\x00202001101234"  # 32 bytes of "pixels"
     ds.preamble = b"MRN-778899".ljust(128, b"\x00")
     path = write(ds, tmp_path / "a.dcm")
     path.write_bytes(b"MRN-778899".ljust(128, b"\x00") + path.read_bytes()[128:])
-    m = _matcher(**{"ABC-12": ("id", MRN), "LONGVALUE9": ("id", MRN), "MRN-778899": ("id", MRN)})
+    m = _matcher(**{"ABC-12": ("id", MRN), "LONG-VALUE-9": ("id", MRN),
+                    "202001101234": ("id", MRN), "MRN-778899": ("id", MRN)})  # fmt: skip
     found = {(f.value, f.location, f.category) for f in scan.scan_file(path, "a.dcm", m).findings}
-    assert found == {("LONGVALUE9", "(7FE0,0010)", "pixels"),
+    assert found == {("LONG-VALUE-9", "(7FE0,0010)", "pixels"),
                      ("MRN-778899", "byte 0", "unparsed bytes")}  # fmt: skip
 
 
@@ -168,3 +168,61 @@ def test_burned_in_rows_unchanged_are_a_leak_changed_ones_need_ocr(tmp_path: Pat
     assert scan.pixel_text({"pixel_text": [other]}, [(path, "us.dcm")], notes) == []
     assert len(notes) == 1
     assert scan.pixel_text({}, [(path, "us.dcm")], []) == []
+
+
+def _sample_source_and_release(tmp_path: Path, release: Dataset) -> Matcher:
+    """Values of one source dataset (its own held texts included), for one released file."""
+    from imgshare.verify import values
+
+    source = _base()
+    source.PatientName = "Perfusion^Phantom"
+    source.ImageType = ["DERIVED", "PERFUSION"]
+    source.Manufacturer = "ACME_IMAGING_SYSTEMS"
+    source.InstitutionName = "ACME"
+    source.StudyDescription = "follow-up of known lesion, routine"
+    source.add_new(0x60000022, "LO", "label Perfusion")
+    block = source.private_block(0x0029, "NOTES 1.0", create=True)
+    block.add_new(0x10, "LO", "follow-up of known lesion, routine")
+    code = Dataset()
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-1", "PHANTOM", "x"
+    source.ProcedureCodeSequence = Sequence([code])
+    v = Values()
+    values.from_dataset(source, v)
+    v.drop_common()
+    release.SOPInstanceUID = "2.25.7"  # replaced, as a release does
+    write(release, tmp_path / "out.dcm")
+    return Matcher(v)
+
+
+def test_a_value_held_by_the_same_kept_attribute_in_the_source_is_no_finding(tmp_path: Path):
+    release = _base()
+    release.ImageType = ["DERIVED", "PERFUSION"]  # a code that is also the phantom's name
+    release.Manufacturer = "ACME_IMAGING_SYSTEMS"  # holds the institution's name, as before
+    code = Dataset()
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-1", "PHANTOM", "x"
+    release.ProcedureCodeSequence = Sequence([code])
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "113105", "DCM", "x"
+    release.DeidentificationMethodCodeSequence = Sequence([item])  # Clean Descriptors
+    release.StudyDescription = "follow-up of known lesion, routine"  # kept, cleaned: allowed
+    m = _sample_source_and_release(tmp_path, release)
+    assert scan.scan_file(tmp_path / "out.dcm", "out.dcm", m).findings == []
+
+
+def test_the_same_values_elsewhere_or_as_names_in_text_are_findings(tmp_path: Path):
+    release = _base()
+    release.SeriesDescription = "follow-up of known lesion, routine"  # not where it was
+    release.add_new(0x60000022, "LO", "label Perfusion")  # a name in text the profile keeps
+    release.add_new(0x00204000, "LT", "made by ACME")  # the institution, in other text
+    m = _sample_source_and_release(tmp_path, release)
+    found = {(f.location, f.kind) for f in scan.scan_file(tmp_path / "out.dcm", "out.dcm", m)
+             .findings}  # fmt: skip
+    assert found == {("(0008,103E)", "id"), ("(6000,0022)", "name"), ("(0020,4000)", "institution")}
+
+
+def test_the_character_set_is_not_searched(tmp_path: Path):
+    release = _base()
+    release.SpecificCharacterSet = "ISO_IR 100"
+    write(release, tmp_path / "a.dcm")
+    m = _matcher(iso=("text", 0x300A0016))  # a short description that was "iso"
+    assert scan.scan_file(tmp_path / "a.dcm", "a.dcm", m).findings == []

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydicom.uid import UID
+from pydicom.uid import UID, UID_dictionary
 
 from imgshare.verify import standard
 
@@ -482,9 +482,11 @@ def _research(outputs, links) -> Check:
         if s is None:
             continue
         columns = o.columns or frozenset()
-        for tag, (_vr, value) in s.values.items():
+        for tag, (vr, value) in s.values.items():
             if standard.action(tag, columns) != "K":
                 continue
+            if vr == "UI" and not all(str(u) in UID_dictionary for u in _as_list(value)):
+                continue  # an instance UID holds no research value; a class UID does
             c.total += 1
             if o.values.get(tag, (None, None))[1] == value:
                 c.passed += 1
@@ -494,6 +496,10 @@ def _research(outputs, links) -> Check:
                 c.notes.append(f"{o.modality or 'a'} {keyword_for_tag(tag) or hex(tag)} "
                                "changed or removed")  # fmt: skip
     return _tidy(c)
+
+
+def _as_list(value: Any) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _tidy(c: Check) -> Check:

@@ -8,12 +8,15 @@ every line is searched once more for every identifying value and masked before i
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from imgshare.verify.checks import Check
 from imgshare.verify.scan import Finding, Matcher, mask
+
+TAG = re.compile(r"(\([0-9A-F]{4},[0-9A-F]{4}\))")
 
 
 @dataclass
@@ -43,7 +46,11 @@ class Result:
         return len(self.matcher) if self.matcher is not None else 0
 
     def _mask(self, text: str) -> str:
-        return self.matcher.mask_text(text) if self.matcher is not None else text
+        """Every identifying value masked; tag paths such as (0010,21B0) left as they are."""
+        if self.matcher is None:
+            return text
+        parts = TAG.split(text)
+        return "".join(p if TAG.fullmatch(p) else self.matcher.mask_text(p) for p in parts)
 
     def public(self, f: Finding) -> dict[str, str]:
         return {

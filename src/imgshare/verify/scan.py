@@ -27,6 +27,11 @@ from imgshare.verify import files, standard
 from imgshare.verify.values import Values
 
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+#: Specific Character Set: Defined Terms ("ISO_IR 100"), not text anyone wrote.
+CHARSET = 0x00080005
+#: Attributes that hold codes (Code Value, Coding Scheme Designator and Version, Context
+#: Identifier, Mapping Resource, Long and URN Code Value), like a CS value.
+CODE_TAGS = {0x00080100, 0x00080102, 0x00080103, 0x0008010F, 0x00080105, 0x00080119, 0x00080120}
 #: Where a value can hide; the scorer's table has one row per category, in this order.
 CATEGORIES = {
     "attribute": "a standard attribute at the top level (Table E.1-1 and others)",
@@ -259,9 +264,34 @@ def scan_file(path: Path, rel: str, matcher: Matcher) -> Scanned:
     return out
 
 
-def _allowed(matcher: Matcher, value: str, columns: frozenset[str]) -> bool:
+def _allowed(
+    matcher: Matcher, value: str, columns: frozenset[str], tags: tuple[int, ...] = (), vr: str = ""
+) -> bool:
+    """Is a hit no finding? Anywhere, if every attribute the value came from may keep it.
+
+    At a tag path (TAGS), also when the attribute it was found in held it in the source too
+    and the declared options keep that attribute (or clean it): a description kept under Clean
+    Descriptors that repeats a private note, a vendor's name in Manufacturer that is also an
+    institution's name. A name, date or UID stays a finding there unless the attribute is a
+    code (a Defined Term such as an Image Type of PERFUSION, which is also a phantom's name).
+    """
     v = matcher.values[value]
-    return standard.allowed(frozenset(v.origins), v.kind, columns)
+    if standard.allowed(frozenset(v.origins), v.kind, columns):
+        return True
+    if not tags or any((t >> 16) % 2 for t in tags):
+        return False
+    tag, low = tags[-1], value.lower()
+    if not any(low in text for text in matcher.values.held.get(tag, ())):
+        return False
+    kept = standard.action(tag, columns) in ("K", "C")
+    if vr == "CS" or tag in CODE_TAGS:
+        return kept
+    return kept and v.kind not in ("name", "date", "uid")
+
+
+def _not_by_chance(value: str) -> bool:
+    """In pixel bytes, only a long value with a letter in it is text someone put there."""
+    return len(value.encode()) >= 12 and any(c.isalpha() for c in value)
 
 
 def _finding(matcher: Matcher, rel: str, where: str, category: str, value: str) -> Finding:
@@ -302,14 +332,14 @@ def _dicom(ds: Any, data: bytes, rel: str, matcher: Matcher) -> list[Finding]:
             if raw:
                 byte_hits = {v: None for _, v in matcher.in_bytes(raw)}
                 if tags[-1] in PIXEL_TAGS:
-                    # random pixel bytes match short values by chance; burned-in text is
+                    # pixel bytes match short or numeric values by chance; burned-in text is
                     # judged by its pixel region (answer key) or by OCR instead
                     placed.update(byte_hits)
-                    byte_hits = {v: None for v in byte_hits if len(v.encode()) >= 8}
+                    byte_hits = {v: None for v in byte_hits if _not_by_chance(v)}
                 hits.update(byte_hits)
             for value_hit in hits:
                 placed.add(value_hit)
-                if _allowed(matcher, value_hit, columns):
+                if tags[-1] == CHARSET or _allowed(matcher, value_hit, columns, tags, vr):
                     continue
                 where_cat = category(tags, vr, value_hit)
                 found.append(_finding(matcher, rel, where, where_cat, value_hit))

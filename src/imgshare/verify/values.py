@@ -88,12 +88,16 @@ class Values(dict[str, Value]):
 
     ``common`` holds the values the sources also carry in attributes the standard keeps
     (a ROI's interpreted type "GTV" that is also its name): those are not identifying, unless
-    they are a name, a date or a UID (see ``drop_common``).
+    they are a name, a date or a UID (see ``drop_common``). ``held`` holds, per attribute
+    (by tag, at any depth), the sources' text of it in lower case: a value found inside an
+    attribute that held it in the source too, where the declared options keep that attribute,
+    was kept, not leaked (see ``scan``).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.common: set[str] = set()
+        self.held: dict[int, set[str]] = {}
 
     def drop_common(self) -> None:
         for text in [t for t, v in self.items() if t.lower() in self.common]:
@@ -181,6 +185,8 @@ def _element(tags: tuple[int, ...], vr: str, raw: bytes | None, value: Any, into
         for text in texts:
             into.add_name(text, origin)
         return
+    if not private and texts:
+        into.held.setdefault(tag, set()).update(t.lower() for t in texts)
     if not (private or standard.listed(tag)):
         into.common.update(t.lower() for t in texts)  # kept by the profile: not identifying
         return
