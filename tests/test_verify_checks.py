@@ -14,7 +14,7 @@ from pydicom import Dataset, Sequence
 from pydicom.dataset import FileMetaDataset
 from verify_helpers import BASIC, MODIFIED_DATES, PATIENT_CHARS, image
 
-from imgshare.verify import checks
+from imgshare.verify import checks, pairing
 
 U = "1.2.826.0.1.3680043.8.498.66"
 
@@ -59,38 +59,38 @@ def _out(src: Dataset, subject: str, *codes: str, shift: int = 0) -> Dataset:
 
 
 def _run(sources, outputs):
-    src = [checks.record(ds, f"s{i}.dcm") for i, ds in enumerate(sources)]
-    out = [checks.record(ds, f"o{i}.dcm") for i, ds in enumerate(outputs)]
+    src = [pairing.record(ds, f"s{i}.dcm") for i, ds in enumerate(sources)]
+    out = [pairing.record(ds, f"o{i}.dcm") for i, ds in enumerate(outputs)]
     return checks.run(src, out)
 
 
 def test_pixel_size_native_encapsulated_and_missing():
     ds = _src("P-1", 1)
-    assert checks.record(ds, "a").pixel_ok is True  # 4 x 4 x 16 bits = 32 bytes
+    assert pairing.record(ds, "a").pixel_ok is True  # 4 x 4 x 16 bits = 32 bytes
     ds.PixelData = ds.PixelData + b"\x00"  # one byte of padding is allowed
-    assert checks.record(ds, "a").pixel_ok is True
+    assert pairing.record(ds, "a").pixel_ok is True
     ds.PixelData = ds.PixelData + b"\x00\x00"
-    assert checks.record(ds, "a").pixel_ok is False
+    assert pairing.record(ds, "a").pixel_ok is False
     ds.PixelData = ds.PixelData[:30]
-    assert checks.record(ds, "a").pixel_ok is False
+    assert pairing.record(ds, "a").pixel_ok is False
     ds.PixelData = b""
-    assert checks.record(ds, "a").pixel_ok is False
+    assert pairing.record(ds, "a").pixel_ok is False
     frames = _src("P-1", 1)
     frames.NumberOfFrames, frames.SamplesPerPixel, frames.BitsAllocated = 2, 3, 8
     frames.PixelData = b"\x01" * (4 * 4 * 2 * 3)
-    assert checks.record(frames, "a").pixel_ok is True
+    assert pairing.record(frames, "a").pixel_ok is True
     bits = _src("P-1", 1)
     bits.BitsAllocated, bits.PixelData = 1, b"\xff\x00"  # 16 pixels packed in two bytes
-    assert checks.record(bits, "a").pixel_ok is True
+    assert pairing.record(bits, "a").pixel_ok is True
     jpeg = _meta(_src("P-1", 1), "1.2.840.10008.1.2.4.50")
     jpeg.PixelData = b"\xfe\xff\x00\xe0\x00\x00\x00\x00"  # an empty offset table item
-    assert checks.record(jpeg, "a").pixel_ok is True
+    assert pairing.record(jpeg, "a").pixel_ok is True
     jpeg.PixelData = b"\xff\xd8\xff\xe0"
-    assert checks.record(jpeg, "a").pixel_ok is False
+    assert pairing.record(jpeg, "a").pixel_ok is False
     no_rows = _src("P-1", 1)
     del no_rows.Rows
-    assert checks.record(no_rows, "a").pixel_ok is False
-    assert checks.record(_meta(Dataset()), "a").pixels is None
+    assert pairing.record(no_rows, "a").pixel_ok is False
+    assert pairing.record(_meta(Dataset()), "a").pixels is None
 
 
 def test_record_dates_flags_values_and_references():
@@ -112,7 +112,7 @@ def test_record_dates_flags_values_and_references():
     image_ref.ReferencedSOPInstanceUID = "1.2.3.6"
     ds.ReferencedStudySequence = Sequence([ref])
     ds.ReferencedImageSequence = Sequence([image_ref, frame])
-    r = checks.record(ds, "a")
+    r = pairing.record(ds, "a")
     assert r.date == "20200111" and r.burned_in is True and r.valid is True
     assert sorted(r.refs) == [("frame", "1.2.3.8"), ("series", "1.2.3.7"), ("sop", "1.2.3.6"),
                               ("study", "1.2.3.9")]  # fmt: skip
@@ -120,7 +120,7 @@ def test_record_dates_flags_values_and_references():
     assert not {0x00280301, 0x00100010, 0x7FE00010, 0x00081110} & set(r.values)
     assert r.targets["frame"] == str(ds.FrameOfReferenceUID)
     del ds.SOPClassUID
-    assert checks.record(ds, "a").valid is False
+    assert pairing.record(ds, "a").valid is False
 
 
 def test_a_proper_release_passes_every_check():
@@ -245,9 +245,9 @@ def test_identical_pixels_pair_by_geometry_then_by_study():
     blank = b"\x00" * 32
     sources = [_src(p, n, pixels=blank) for p in ("P-1", "P-2") for n in (1, 2)]
     outputs = [_out(ds, "T-" + str(ds.PatientID)[-1]) for ds in sources]
-    links, unmatched = checks.pair(
-        [checks.record(ds, f"s{i}") for i, ds in enumerate(sources)],
-        [checks.record(ds, f"o{i}") for i, ds in enumerate(outputs)],
+    links, unmatched = pairing.pair(
+        [pairing.record(ds, f"s{i}") for i, ds in enumerate(sources)],
+        [pairing.record(ds, f"o{i}") for i, ds in enumerate(outputs)],
     )
     assert unmatched == 0 and len({s.file for s in links.values()}) == 4
     # the two patients cannot be told apart: any pairing that keeps each released subject
@@ -267,7 +267,7 @@ def test_notes_are_sorted_unique_and_at_most_twenty():
 def test_burned_in_sources_are_said_to_need_ocr():
     a, b = _src("P-1", 1), _src("P-1", 2)
     a.BurnedInAnnotation = "YES"
-    records = [checks.record(ds, "x") for ds in (a, b)]
+    records = [pairing.record(ds, "x") for ds in (a, b)]
     assert checks.burned_in(records) == [
         "pixels: 1 source file(s) declare burned-in annotation; text in pixels needs OCR (the "
         "Clean Pixel Data option's own check, or a second reader)"

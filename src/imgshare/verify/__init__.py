@@ -6,16 +6,15 @@ with the engine or the corpus. It takes the identifying values from the original
 (``--against SRC``: every element of every DICOM file decoded in its declared character
 sets, NIfTI headers and extensions, BIDS sidecars and tables; see ``values``) or from a
 corpus answer key (``--answer-key``), or both, and searches every path, every decoded value
-and every byte of the release for them (``scan``). It pairs each released DICOM file with its
-source and checks what must survive (``checks``), reading from each released file the
-options it declares (``standard``). The report masks every identifier (``report``).
+and every byte of the release for them (``match``, ``scan``). It pairs each released DICOM
+file with its source (``pairing``) and checks what must survive (``checks``), reading from
+each released file the options it declares (``standard``). The report masks every
+identifier (``report``); ``files`` walks and reads, ``cli`` is the command line.
 
     from imgshare.verify import verify
     result = verify("release", against="originals")
     result.passed, result.text()
 
-Modules: ``files`` (walking and reading), ``values``, ``scan``, ``standard``, ``checks``,
-``report``, ``cli``.
 """
 
 from __future__ import annotations
@@ -24,20 +23,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imgshare.verify import checks, files, scan, values
+from imgshare.verify import checks, files, pairing, scan, values
 from imgshare.verify.checks import Check
 from imgshare.verify.cli import build_parser, run
+from imgshare.verify.match import Matcher, mask
 from imgshare.verify.report import Result
-from imgshare.verify.scan import CATEGORIES, Finding, Matcher, mask
+from imgshare.verify.scan import CATEGORIES, Finding
 from imgshare.verify.values import Values, long_enough
 
 #: Sidecars that describe the dataset, not a subject: no identifying value is taken from them.
 DESCRIPTIVE = ("dataset_description.json",)
 
 
-def source_values(against: str | Path, into: Values, notes: list[str]) -> list[checks.Record]:
+def source_values(against: str | Path, into: Values, notes: list[str]) -> list[pairing.Record]:
     """Identifying values of every source file, and the records of its DICOM files."""
-    records: list[checks.Record] = []
+    records: list[pairing.Record] = []
     unreadable = 0
     for path, rel in files.walk(against):
         values.from_path(rel, into)
@@ -47,7 +47,7 @@ def source_values(against: str | Path, into: Values, notes: list[str]) -> list[c
                 ds = files.read_dicom(path.read_bytes())
                 values.from_dataset(ds, into)
                 try:
-                    records.append(checks.record(ds, rel))
+                    records.append(pairing.record(ds, rel))
                 except Exception:  # noqa: BLE001 - its values are searched; it is not paired
                     unreadable += 1
             elif kind == "nifti":
@@ -79,7 +79,7 @@ def verify(
             Path(answer_key).read_text(encoding="utf-8"))  # fmt: skip
         for item in key["identifiers"]:
             found.add(item["value"], item["kind"], values.KEY)
-    sources: list[checks.Record] = []
+    sources: list[pairing.Record] = []
     if against is not None:
         sources = source_values(against, found, not_checked)
         found.drop_common()
@@ -87,7 +87,7 @@ def verify(
     outputs = list(files.walk(release))
     findings: list[Finding] = []
     problems: list[str] = []
-    records: list[checks.Record] = []
+    records: list[pairing.Record] = []
     unreadable: list[str] = []
     for path, rel in outputs:
         scanned = scan.scan_file(path, rel, matcher)
@@ -96,7 +96,7 @@ def verify(
             unreadable.append(f"{matcher.mask_text(rel)} ({scanned.kind}: {scanned.unreadable})")
         elif scanned.kind == "dicom":
             try:
-                records.append(checks.record(scanned.dataset, rel))
+                records.append(pairing.record(scanned.dataset, rel))
             except Exception as exc:  # noqa: BLE001 - a value pydicom cannot decode
                 unreadable.append(f"{matcher.mask_text(rel)} (dicom: {type(exc).__name__})")
     if key is not None:

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from imgshare.verify.checks import Check
-from imgshare.verify.scan import Finding, Matcher, mask
+from imgshare.verify.match import Matcher, mask
+from imgshare.verify.scan import Finding
 
 TAG = re.compile(r"(\([0-9A-F]{4},[0-9A-F]{4}\))")
 
