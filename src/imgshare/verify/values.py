@@ -44,7 +44,7 @@ DATE_VRS = {"DA", "DT"}
 #: person, a record, a date or a place. A table column also counts when one of its words is
 #: "name" or "id" (patient_name, hospital_id); a sidecar key does not (TaskName is a task).
 IDENTIFYING_KEY = re.compile(
-    r"patient|person|physician|doctor|operator|referr|mrn|record|birth|dob|address|phone|"
+    r"patient|person|physician|doctor|operator|referring|mrn|record|birth|dob|address|phone|"
     r"e-?mail|postcode|zip|ssn|nhs|insurance|accession|institution|hospital|comment|note|"
     r"serial|station",
     re.IGNORECASE,
