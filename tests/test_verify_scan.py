@@ -42,6 +42,7 @@ def _base() -> Dataset:
         ((0x60000022,), "LO", "x", "overlay"),
         ((0x00081110, 0x60000022), "LO", "x", "overlay"),
         ((0x00291010,), "LO", "x", "private"),
+        ((0x60010010,), "LO", "x", "private"),  # an odd 60xx group is private, not an overlay
         ((0x00081110, 0x00291010), "LO", "x", "private"),
         ((0x7FE00010,), "OB", "x", "pixels"),
         ((0x00080018,), "UI", "x", "uid"),
@@ -74,13 +75,15 @@ def test_pixel_bytes_only_count_long_values_and_the_preamble_is_unparsed(tmp_pat
 def test_a_value_the_declared_options_keep_is_no_finding(tmp_path: Path):
     ds = _base()
     ds.StationName = "SCANNER-7"
-    ds.PatientComments = "scanned on SCANNER-7"
+    ds.PatientComments = "scanned on SCANNER-7 for Doe"
     item = Dataset()
     item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "113109", "DCM", "x"
     ds.DeidentificationMethodCodeSequence = Sequence([item])
     path = write(ds, tmp_path / "a.dcm")
+    m = _matcher(**{"SCANNER-7": ("device", 0x00081010), "Doe": ("name", NAME)})
+    found = scan.scan_file(path, "a.dcm", m).findings  # Retain Device Identity
+    assert [(f.file, f.location, f.value) for f in found] == [("a.dcm", "(0010,4000)", "Doe")]
     m = _matcher(**{"SCANNER-7": ("device", 0x00081010)})
-    assert scan.scan_file(path, "a.dcm", m).findings == []  # Retain Device Identity
     del ds.DeidentificationMethodCodeSequence
     path = write(ds, tmp_path / "b.dcm")
     places = sorted(f.location for f in scan.scan_file(path, "b.dcm", m).findings)
@@ -152,8 +155,8 @@ def test_burned_in_rows_unchanged_are_a_leak_changed_ones_need_ocr(tmp_path: Pat
     key, path = _burned(tmp_path, b"TEXTTEXT")
     notes: list[str] = []
     found = scan.pixel_text(key, [(path, "us.dcm")], notes)
-    assert [(f.file, f.location, f.category, f.kind) for f in found] == [
-        ("us.dcm", "pixels rows 0-2", "pixels", "name+id")
+    assert [(f.file, f.location, f.category, f.kind, f.value) for f in found] == [
+        ("us.dcm", "pixels rows 0-2", "pixels", "name+id", "burned-in text")
     ]
     assert notes == []
     key, path = _burned(tmp_path, b"\x00" * 8)
@@ -168,6 +171,20 @@ def test_burned_in_rows_unchanged_are_a_leak_changed_ones_need_ocr(tmp_path: Pat
     assert scan.pixel_text({"pixel_text": [other]}, [(path, "us.dcm")], notes) == []
     assert len(notes) == 1
     assert scan.pixel_text({}, [(path, "us.dcm")], []) == []
+    plain = dict(key["pixel_text"][0], region_sha256=hashlib.sha256(b"\x00" * 8).hexdigest())
+    del plain["text_kinds"]
+    two = {"pixel_text": [plain, key["pixel_text"][0]]}
+    no_pixels = _base()
+    no_pixels.Rows, no_pixels.Columns, no_pixels.BitsAllocated = 4, 4, 8
+    write(no_pixels, tmp_path / "sr.dcm")
+    notes = []
+    found = scan.pixel_text(two, [(tmp_path / "sr.dcm", "sr.dcm"), (path, "us.dcm")], notes)
+    assert [(f.file, f.kind) for f in found] == [("us.dcm", "text")]
+    assert notes[0].startswith("pixels: 1 burned-in text region(s) changed")
+    changed = {"pixel_text": [key["pixel_text"][0], dict(key["pixel_text"][0], rows=[1, 2])]}
+    notes = []
+    assert scan.pixel_text(changed, [(path, "us.dcm")], notes) == []
+    assert notes[0].startswith("pixels: 2 burned-in text region(s) changed")
 
 
 def _sample_source_and_release(tmp_path: Path, release: Dataset) -> Matcher:
@@ -226,3 +243,61 @@ def test_the_character_set_is_not_searched(tmp_path: Path):
     write(release, tmp_path / "a.dcm")
     m = _matcher(iso=("text", 0x300A0016))  # a short description that was "iso"
     assert scan.scan_file(tmp_path / "a.dcm", "a.dcm", m).findings == []
+
+
+def test_a_date_the_options_say_to_shift_is_a_finding_where_it_stays(tmp_path: Path):
+    from imgshare.verify import values
+
+    ds = _base()
+    ds.StudyDate = "20200110"  # declared Modified Dates, but not shifted
+    ds.add_new(0x00181200, "DA", "20200110")  # Date of Last Calibration: not in the table
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "113107", "DCM", "x"
+    ds.DeidentificationMethodCodeSequence = Sequence([item])
+    source = _base()
+    source.StudyDate = "20200110"
+    source.add_new(0x00181200, "DA", "20200110")
+    source.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.31")  # Creator-Version UID
+    source.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.31"  # the same UID, as an instance
+    ds.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.31")
+    v = Values()
+    values.from_dataset(source, v)
+    v.drop_common()
+    path = write(ds, tmp_path / "a.dcm")
+    found = {(f.location, f.category, f.kind) for f in scan.scan_file(path, "a.dcm", Matcher(v))
+             .findings}  # fmt: skip
+    assert found == {("(0008,0020)", "attribute", "date"), ("(0018,1200)", "attribute", "date"),
+                     ("(0008,9123)", "uid", "uid")}  # fmt: skip
+
+
+def test_the_file_meta_is_searched_and_a_repeated_preamble_value_counted_once(tmp_path: Path):
+    ds = _base()
+    path = write(ds, tmp_path / "a.dcm")
+    ds.file_meta.SourceApplicationEntityTitle = "SITE_PACS"
+    ds.save_as(path, enforce_file_format=True)
+    data = b"MRN-778899 and MRN-778899".ljust(128, b"\x00") + path.read_bytes()[128:]
+    path.write_bytes(data)
+    m = _matcher(**{"SITE_PACS": ("device", 0x00020016), "MRN-778899": ("id", MRN)})
+    found = [(f.file, f.location, f.category) for f in scan.scan_file(path, "x/a.dcm", m).findings]
+    assert sorted(found) == [("x/a.dcm", "(0002,0016)", "file meta"),
+                             ("x/a.dcm", "byte 0", "unparsed bytes")]  # fmt: skip
+
+
+def test_table_headers_and_cells_beyond_the_header_are_placed(tmp_path: Path):
+    (tmp_path / "p.tsv").write_text("participant_id\tH0012345\nsub-01\tx\tH0012345\n")
+    m = _matcher(H0012345=("id", -1))
+    found = [(f.file, f.location) for f in scan.scan_file(tmp_path / "p.tsv", "p.tsv", m).findings]
+    assert found == [("p.tsv", "header"), ("p.tsv", "row 1 column column 3")]
+
+
+def test_nifti_and_other_files_name_the_file(tmp_path: Path):
+    img = nib.Nifti1Image(np.zeros((2, 2, 2), dtype=np.int16), np.eye(4))
+    img.header["descrip"] = b"H0012345"
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"H0012345"))
+    nib.save(img, tmp_path / "a.nii")
+    (tmp_path / "b.bin").write_bytes(b"\x00H0012345\x00")
+    m = _matcher(H0012345=("id", -1))
+    for name in ("a.nii", "b.bin"):
+        assert {f.file for f in scan.scan_file(tmp_path / name, f"d/{name}", m).findings} == {
+            f"d/{name}"
+        }

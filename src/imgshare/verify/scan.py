@@ -111,7 +111,7 @@ def _allowed(
     v = matcher.values[value]
     if standard.allowed(frozenset(v.origins), v.kind, columns):
         return True
-    if not tags or any((t >> 16) % 2 for t in tags):
+    if not tags:
         return False
     tag, low = tags[-1], value.lower()
     if not any(low in text for text in matcher.values.held.get(tag, ())):
@@ -137,10 +137,10 @@ def category(tags: tuple[int, ...], vr: str, value: str) -> str:
     keyword = keyword_for_tag(tags[-1]) or ""
     if any(g == 0x0002 for g in groups):
         return "file meta"
+    if any(g % 2 == 1 for g in groups):
+        return "private"  # a private group 6001 too: it is no overlay plane
     if any(g & 0xFF00 == 0x6000 for g in groups):
         return "overlay"
-    if any(g % 2 == 1 for g in groups):
-        return "private"
     if tags[-1] in PIXEL_TAGS:
         return "pixels"
     if vr == "UI":
