@@ -67,6 +67,7 @@ TARGETS: dict[str, dict[str, list[str]]] = {
             "tests/test_verify_cli.py",
             "tests/test_verify_checks.py",
             "tests/test_verify_scan.py",
+            "tests/test_verify_run.py",
             "tests/test_verify_releases.py",
             "tests/test_verify_bids.py",
         )

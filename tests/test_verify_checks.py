@@ -284,3 +284,93 @@ def test_instance_uids_are_not_research_values_but_class_uids_are():
     out.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"  # another class: a research value lost
     c = _run([a], [out])[0]["research"]
     assert c.notes == ["CT SOPClassUID changed or removed"]
+
+
+# --- pairing: each stage has a case only it can settle ----------------------------------------
+
+
+def _links(sources, outputs) -> dict[int, int]:
+    """Released file index -> source file index."""
+    links, _ = pairing.pair(
+        [pairing.record(ds, f"s{i:02d}") for i, ds in enumerate(sources)],
+        [pairing.record(ds, f"o{i:02d}") for i, ds in enumerate(outputs)],
+    )
+    return {int(o[1:]): int(s.file[1:]) for o, s in links.items()}
+
+
+def test_pairing_by_pixels_where_geometry_is_the_same():
+    # two patients, one slice each at the same place; only the pixels differ. Released in the
+    # other order, so that pairing by order alone would swap them.
+    a, b = _src("P-1", 1, pixels=b"\x01" * 32), _src("P-2", 1, pixels=b"\x02" * 32)
+    assert _links([a, b], [_out(b, "T-2"), _out(a, "T-1")]) == {0: 1, 1: 0}
+
+
+def test_pairing_by_geometry_where_the_pixels_were_cleaned():
+    sources = [_src("P-1", n) for n in (1, 2, 3)]
+    outputs = [_out(ds, "T-1") for ds in reversed(sources)]
+    for ds in outputs:
+        ds.PixelData = b"\x00" * 32  # masked: no longer the source's pixels
+    assert _links(sources, outputs) == {0: 2, 1: 1, 2: 0}
+
+
+def test_pairing_by_pixels_where_a_tool_changed_the_geometry():
+    sources = [_src("P-1", n) for n in (1, 2, 3)]
+    outputs = [_out(ds, "T-1") for ds in reversed(sources)]
+    for ds in outputs:
+        del ds.InstanceNumber, ds.ImagePositionPatient  # removed by the tool
+    assert _links(sources, outputs) == {0: 2, 1: 1, 2: 0}
+
+
+def test_pairing_by_study_where_a_file_is_identical_across_patients():
+    # each patient: a distinctive slice, and a blank one identical to the other patient's
+    blank = b"\x00" * 32
+    sources = [_src("P-1", 1), _src("P-1", 2, pixels=blank),
+               _src("P-2", 1), _src("P-2", 2, pixels=blank)]  # fmt: skip
+    outputs = [_out(sources[3], "T-2"), _out(sources[2], "T-2"),
+               _out(sources[1], "T-1"), _out(sources[0], "T-1")]  # fmt: skip
+    assert _links(sources, outputs) == {0: 3, 1: 2, 2: 1, 3: 0}
+
+
+def test_pairing_a_file_without_pixels_by_its_study():
+    sources = [_src("P-1", 1), _src("P-2", 1)]
+    reports = []
+    for ds in sources:
+        sr = copy.deepcopy(ds)
+        del sr.PixelData, sr.Rows, sr.Columns, sr.ImagePositionPatient
+        sr.SOPInstanceUID = str(sr.SOPInstanceUID) + ".9"
+        sr.Modality, sr.InstanceNumber = "SR", 9
+        reports.append(sr)
+    everything = sources + reports
+    outputs = [_out(reports[1], "T-2"), _out(reports[0], "T-1"),
+               _out(sources[1], "T-2"), _out(sources[0], "T-1")]  # fmt: skip
+    assert _links(everything, outputs) == {0: 3, 1: 2, 2: 1, 3: 0}
+
+
+def test_a_released_file_matching_nothing_stays_unpaired():
+    a = _src("P-1", 1)
+    stranger = _src("P-2", 5)
+    stranger.Modality = "MR"
+    stranger.SOPClassUID = "1.2.840.10008.5.1.4.1.1.4"
+    links, unmatched = pairing.pair([pairing.record(a, "s")],
+                                    [pairing.record(_out(a, "T"), "o0"),
+                                     pairing.record(stranger, "o1")])  # fmt: skip
+    assert unmatched == 1 and set(links) == {"o0"}
+
+
+def test_records_keep_the_uids_a_reference_can_point_to():
+    ds = _src("P-1", 1)
+    r = pairing.record(ds, "a")
+    assert r.targets == {
+        "sop": str(ds.SOPInstanceUID), "series": str(ds.SeriesInstanceUID),
+        "study": str(ds.StudyInstanceUID), "frame": str(ds.FrameOfReferenceUID),
+    }  # fmt: skip
+    assert (r.study, r.series, r.patient) == (str(ds.StudyInstanceUID),
+                                              str(ds.SeriesInstanceUID), "P-1")  # fmt: skip
+    assert r.shape == (4, 4, 16)
+    geometry = dict(zip(pairing.GEOMETRY, r.geometry, strict=True))
+    assert geometry["ImagePositionPatient"] == (0.0, 0.0, 2.5) and geometry["InstanceNumber"] == 1
+    assert geometry["NumberOfFrames"] is None  # absent, not a value
+    no_study_date = _src("P-1", 1)
+    no_study_date.StudyDate = no_study_date.SeriesDate = ""
+    no_study_date.AcquisitionDate = "20190101"
+    assert pairing.record(no_study_date, "a").date == "20190101"

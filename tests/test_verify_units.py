@@ -19,6 +19,7 @@ from pydicom.sr.codedict import codes as sr_codes
 from imgshare.verify import Matcher, Values, mask, standard, values
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "imgshare"
+NAME_TAG = 0x00100010
 
 
 def matcher(*pairs: tuple[str, str, int]) -> Matcher:
@@ -563,3 +564,76 @@ def test_nifti_extensions_text_multiline_and_binary(tmp_path: Path):
 def test_long_enough_counts_characters_outside_ascii():
     assert not values.long_enough(" Li ") and values.long_enough("Lee")
     assert values.long_enough("李明") and not values.long_enough("李")
+
+
+def test_boundaries_by_the_first_and_last_character_of_a_value():
+    m = matcher(
+        ("Doe", "name", NAME_TAG), ("AB-", "id", 0x00100020), ("12345678", "id", 0x00100020)
+    )
+    assert found(m, "1.Doe") == ["Doe"]  # a letter is not part of a number before it
+    assert found(m, "Doe.5") == ["Doe"]
+    assert found(m, "xx AB-C") == ["AB-"]  # ends in a hyphen: no boundary needed after it
+    assert found(m, "1234567890 12345678T10") == []  # an ID is no date: no time after it
+    assert [v for _, v in m.in_bytes(b"x Doe y")] == ["Doe"]  # three bytes are enough
+
+
+def test_iso_2022_bytes_are_found_inside_longer_text():
+    m = matcher(("山田", "name", NAME_TAG))
+    assert [v for _, v in m.in_bytes("山田太郎".encode("iso2022_jp"))] == ["山田"]
+    assert [v for _, v in m.in_bytes("x 山田".encode("iso2022_jp"))] == ["山田"]
+
+
+def test_values_keep_their_text_kind_and_origins():
+    v = Values()
+    v.add("two  spaces here", "text", 0x00081030)
+    v.add("line one\nline  two", "text", 0x00081030)
+    v.add_name("Doe^Jane", NAME_TAG)
+    v.add_date("2020-01-11T10:00:00", 0x0008002A)
+    assert "two  spaces here" in v and "line one line two" in v  # only new lines fold
+    assert v["Doe"].text == "Doe" and v["Doe"].kind == "name" and v["Doe"].origins == {NAME_TAG}
+    assert v["11-01-2020"].kind == "date" and v["11-01-2020"].origins == {0x0008002A}
+
+
+def test_non_dicom_values_carry_no_dicom_origin_and_their_kind(tmp_path: Path):
+    v = Values()
+    values.from_json({"OperatorNotes": "Roe^Rick", "InstitutionName": "Clinic 7",
+                      "StudyInstanceUID": "1.2.826.0.1.3680043.8.498.5",
+                      "AcquisitionDateTime": "2020-03-15T10:00:00"}, v)  # fmt: skip
+    assert v["Roe"].origins == {values.NOT_DICOM} and v["Roe"].kind == "name"
+    assert v["Roe^Rick"].kind == "name"
+    assert v["Clinic 7"].origins == {0x00080080} and v["Clinic 7"].kind == "institution"
+    assert v["1.2.826.0.1.3680043.8.498.5"].origins == {0x0020000D}
+    assert v["15/03/2020"].origins == {0x0008002A}
+    w = Values()
+    values.from_table(["participant_id", "name", "visit_date", "note"],
+                      [["sub-H0012345", "Roe^Rick", "2020-03-16", "seen 2020-03-17"],
+                       ["sub-x", "", "n/a", "N/A"]], w)  # fmt: skip
+    assert w["Roe^Rick"].kind == "name" and w["Roe"].origins == {values.NOT_DICOM}
+    assert w["16/03/2020"].origins == {values.NOT_DICOM} and "2020-03-16" in w
+    assert w["seen 2020-03-17"].kind == "text" and w["17/03/2020"].kind == "date"
+    assert w["sub-H0012345"].kind == "label" and w["H0012345"].origins == {values.NOT_DICOM}
+    assert not {"n/a", "N/A", ""} & set(w)  # no value, however it is written
+    img = nib.Nifti1Image(np.zeros((2, 2, 2), dtype=np.int16), np.eye(4))
+    img.header["descrip"] = b"Doe 2020-03-15"
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(6, b"note 2019-01-02"))
+    nib.save(img, tmp_path / "a.nii")
+    n = Values()
+    values.from_nifti(nib.load(tmp_path / "a.nii").header, n)
+    for text in ("Doe 2020-03-15", "note 2019-01-02"):
+        assert n[text].kind == "header text" and n[text].origins == {values.NOT_DICOM}
+    assert n["15/03/2020"].origins == n["02/01/2019"].origins == {values.NOT_DICOM}
+
+
+def test_undeclared_utf8_with_several_values(tmp_path: Path):
+    from verify_helpers import write
+
+    from imgshare.verify import files
+
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.5.1.4.1.1.7", "1.2.3.4"
+    ds.add_new(0x00101001, "PN", "Müller^Jürgen\\Gödel^Kurt".encode())  # Other Patient Names
+    path = write(ds, tmp_path / "a.dcm")
+    v = Values()
+    values.from_dataset(files.read_dicom(path.read_bytes()), v)
+    assert {"Müller^Jürgen", "Gödel^Kurt", "Gödel"} <= set(v)
+    assert not [t for t in v if "\\" in t]

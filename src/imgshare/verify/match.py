@@ -128,6 +128,9 @@ class Matcher:
         for form, value in forms.items():
             text = form if kind is str else form.decode("latin-1")
             date = self.values[value].kind == "date"
+            if "\x1b" in text:  # ISO 2022: 7-bit codes look like letters; escapes bound it
+                groups.setdefault(("free", "free"), []).append(text)
+                continue
             groups.setdefault((_left(text[0]), _right(text, date)), []).append(text)
         out = []
         for (left, right), words in sorted(groups.items()):

@@ -280,8 +280,8 @@ def from_table(header: list[str], rows: list[list[str]], into: Values) -> None:
             continue
         for row in rows:
             cell = row[i].strip() if i < len(row) else ""
-            if not cell or cell == "n/a":
-                continue
+            if not cell:
+                continue  # "n/a" and other placeholders are no values either (PLACEHOLDERS)
             if labels:
                 from_path(cell, into)
                 continue
