@@ -4,13 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: setup book pdf test check lab clean help
+.PHONY: setup book pdf test check lab clean help mutation
 
 help:
 	@echo "make book   build the book into _build/html (sets everything up first)"
 	@echo "make pdf    build the whole book as a PDF into _build/latex/book.pdf (LaTeX, offline)"
 	@echo "make test   run every check: lint, unit tests, notebooks, the strict book build, PDF, browser"
 	@echo "make check  the contributor checks alone: ruff, spelling, notebook outputs, sizes, terms"
+	@echo "make mutation  mutation testing of the engine, text cleaning, keys and verify (slow)"
 	@echo "make lab    open JupyterLab on notebooks/ for a training session"
 	@echo "make clean  remove build output and the execution cache"
 
@@ -35,10 +36,18 @@ check: setup
 
 # The reader-view, PDF and browser tests build into _build/ themselves, so they run after the
 # parallel suite, one at a time (two builds at once would share _build/ and the execution cache).
+# IMGSHARE_REQUIRE_ALL=1: a test whose component (Tesseract, Orthanc, Chromium, the BIDS
+# validator) is missing fails instead of skipping (tests/conftest.py); the set-up installs them.
 LAST := tests/test_reader_view.py tests/test_pdf.py tests/test_browser.py
 test: setup check
-	@$(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile $(LAST:%=--ignore=%)
-	@$(BIN)/python -m pytest $(LAST)
+	@IMGSHARE_REQUIRE_ALL=1 $(BIN)/python -m pytest tests notebooks --nbmake -n 2 --dist loadfile $(LAST:%=--ignore=%)
+	@IMGSHARE_REQUIRE_ALL=1 $(BIN)/python -m pytest $(LAST)
+
+# Mutation testing (mutmut, pinned): not part of `make test`; tens of minutes on two cores.
+# One target at a time: make mutation TARGETS=verify (engine, text, keys, verify).
+TARGETS ?= engine text keys verify
+mutation: setup
+	@$(BIN)/python scripts/mutation.py $(TARGETS)
 
 # JupyterLab refuses to start as root ("Running as root is not recommended") unless told to.
 # Training laptops and containers often run as root, so --allow-root is passed then, and only

@@ -3,9 +3,9 @@
 Why outside the book: the chapter runs on a corpus small enough to build in seconds; this
 runs every tool (imgshare with the book's options, dicognito, deid with its default recipe,
 dicom-anonymizer) on a larger planted corpus from ``imgshare.corpus`` in one session, side
-by side, and checks each output with ``imgshare verify`` against the answer key. The times
-are wall-clock for one process per tool, including start-up, on a shared machine: compare
-columns within one run, not across runs.
+by side, and checks each output with ``imgshare verify`` against the sources and the answer
+key. The times are wall-clock for one process per tool, including start-up, on a shared
+machine: compare columns within one run, not across runs.
 
     .venv/bin/python benchmarks/leak_benchmark.py [--patients 90] [--slices 12] [--seed 11]
 
@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from imgshare import corpus, scoring, verify
+from imgshare import corpus, scoring
 from imgshare.book import peers
 from imgshare.dicom import keys
+from imgshare.verify import verify
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             out = work / "out" / tool
             run = peers.run(tool, src, out, key_file)
             t0 = time.perf_counter()
-            result = verify.verify(out, answer_key=key)
+            result = verify(out, against=src, answer_key=key)
             print(f"{tool}: {run['seconds']:.1f} s, verify {time.perf_counter() - t0:.1f} s, "
                   f"exit {run['returncode']}", file=sys.stderr)  # fmt: skip
             col = scoring.score(result, run["seconds"])
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             f"identifying values in {len(key['planted'])} planted places, "
             f"{len(key['pixel_text'])} images with burned-in text), each tool with its "
             f"defaults (imgshare with the book's options), checked by `imgshare verify` "
-            f"against the answer key. Python {platform.python_version()}, "
+            f"against the sources and the answer key. Python {platform.python_version()}, "
             f"{platform.machine()}; one process per tool, times include start-up.",
             "",
             table,

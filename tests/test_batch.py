@@ -423,7 +423,7 @@ def test_recipes_yaml_and_toml(tmp_path: Path, key_file: Path) -> None:
     for recipe in (yml, toml):
         cfg = config.build(key_file, recipe=recipe)
         assert cfg.options == ("clean-descriptors",) and cfg.overrides == {0x00180015: "X"}
-        assert cfg.recipe_sha256
+        assert cfg.recipe_sha256 == hashlib.sha256(recipe.read_bytes()).hexdigest()
     bad = tmp_path / "bad.yaml"
     bad.write_text("optoins: []\n")
     with pytest.raises(config.RecipeError):

@@ -191,7 +191,7 @@ def test_synthetic_dataset_released_without_planted_identifiers(
     assert bidscheck.structural_problems(tmp_path / "out") == []
 
 
-@pytest.mark.skipif(not bidscheck.validator_available(), reason="bids-validator-deno missing")
+@pytest.mark.requires("bids-validator")
 def test_released_dataset_passes_the_bids_validator(tmp_path: Path, key_file: Path) -> None:
     src = synthetic.make_bids(tmp_path / "bids")
     batch.run(src, tmp_path / "out", cfg_with(key_file))

@@ -54,7 +54,9 @@ def test_information_model_census_on_the_ct_series() -> None:
         "Series": 1,
         "Instance": 5,
     }
-    assert infomodel.figure() is not None
+    texts = " ".join(t.get_text() for t in infomodel.figure().axes[0].texts)
+    for level in ("Patient", "Study", "Series", "Instance", "SOPInstanceUID"):
+        assert level in texts, level
 
 
 def test_categories_cover_the_ct_header() -> None:

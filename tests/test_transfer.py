@@ -26,10 +26,7 @@ from imgshare.transfer.errors import (
     StoreFailed,
 )
 
-pytestmark = pytest.mark.skipif(
-    orthanc.find_orthanc() is None,
-    reason="Orthanc is not installed (Debian package 'orthanc', see scripts/apt-packages.txt)",
-)
+pytestmark = pytest.mark.requires("orthanc")  # skip, or fail under make test (conftest)
 
 SERIES = sorted(samples.path("dicom/series-ct/CT5N_2062.dcm").parent.glob("*.dcm"))
 J2K = samples.path("dicom/RG3_J2KI.dcm")

@@ -211,15 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser(
         "verify",
         help="scan a release for residual identifiers and broken references",
-        description=_text(
-            "Scan every byte and path of DIR for identifying values taken from SRC "
-            "or an answer key; check references, pseudonyms and date intervals. Exit 0 clean, "
-            "1 identifying content found, 2 usage error. Identifiers are masked in the report."
-        ),
-        epilog=_epilog("verify"),
+        epilog=_epilog("verify"),  # the description (with exit codes) is verify's own
         formatter_class=raw,
     )
     verify.build_parser(v)
+    v.description = _text(v.description)
     return parser
 
 

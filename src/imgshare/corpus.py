@@ -12,11 +12,13 @@ and folder names. It also plants what must survive for research (modality, geome
 acquisition parameters, patient sex, age, size and weight) and relations between files
 (one patient across studies, references between files, intervals between study dates).
 
-The answer key (JSON) lists every identifying value with its kind, every place it was
-planted (found by the same scanner that ``imgshare verify`` uses, so the key and the check
-cannot disagree about what a place is), the research attributes of each file, the pixel
-regions that hold burned-in text, and the relations to check. Everything is made up; the
-same seed gives the same bytes.
+The answer key (JSON) is written from what the generator planted, never by reading the files
+back with a checker: every identifying value with its kind; every place it went (the
+generator looks each of its values up in the elements it built itself, and in the paths it
+chose); the research attributes of each file; the pixel regions that hold burned-in text;
+the references it wrote between files; and the relations to check. It imports nothing from
+``imgshare.verify`` (which is judged against this key) nor from the engine. Everything is
+made up; the same seed gives the same bytes.
 
     from imgshare import corpus
     key = corpus.generate(Path("corpus"), seed=7, patients=3)
@@ -36,8 +38,6 @@ from pydicom import Dataset, Sequence
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from imgshare import profile
-
 ROOT_UID = "1.2.826.0.1.3680043.8.498."  # pydicom's documented root for example UIDs
 #: Options the book recommends; research attributes are those they promise to keep.
 RECOMMENDED = (
@@ -56,7 +56,7 @@ SOP = {
     "RTSTRUCT": "1.2.840.10008.5.1.4.1.1.481.3",
 }
 STUDY_COMPONENT = "1.2.840.10008.3.1.2.3.1"  # Detached Study Management (retired), in RT refs
-#: Attributes that may carry research value; the key keeps those the options keep.
+#: Attributes that may carry research value; the key records the value of each it planted.
 RESEARCH_CANDIDATES = [
     "Modality",
     "Rows",
@@ -107,6 +107,10 @@ class Builder:
     files: list[dict[str, Any]] = field(default_factory=list)
     pixel_text: list[dict[str, Any]] = field(default_factory=list)
     patients: list[dict[str, Any]] = field(default_factory=list)
+    planted: list[dict[str, Any]] = field(default_factory=list)
+    references: list[dict[str, Any]] = field(default_factory=list)
+    pending_refs: list[str] = field(default_factory=list)  # kinds, for the file being built
+    recent: dict[str, str] = field(default_factory=dict)  # this patient's values, and shared
 
     def uid(self, *parts: object) -> str:
         return generate_uid(ROOT_UID, [str(self.seed), *map(str, parts)])
@@ -114,11 +118,21 @@ class Builder:
     def ident(self, value: str, kind: str) -> str:
         """Register an identifying value (it must not appear in any release)."""
         value = str(value)
-        from imgshare.verify import long_enough
-
-        if long_enough(value):
+        if searchable(value):
             self.identifiers.setdefault(value.strip(), kind)
+            self.recent.setdefault(value.strip(), kind)
         return value
+
+    def refer(self, kind: str, uid: str) -> str:
+        """Record a reference planted in the file being built (to a sop, series, study, frame)."""
+        self.pending_refs.append(kind)
+        return uid
+
+
+def searchable(value: str) -> bool:
+    """Three characters, or two outside ASCII: shorter values would be found everywhere."""
+    value = value.strip()
+    return len(value) >= 3 or (len(value) >= 2 and not value.isascii())
 
 
 def generate(root: str | Path, seed: int = 7, patients: int = 3, slices: int = 3) -> dict[str, Any]:
@@ -130,7 +144,9 @@ def generate(root: str | Path, seed: int = 7, patients: int = 3, slices: int = 3
     root = Path(root)
     b = Builder(root, seed, random.Random(seed))
     _register_name(b, STAFF[0], "staff")  # named in image comments of every study
+    shared = dict(b.recent)
     for p in range(patients):
+        b.recent = dict(shared)
         _patient(b, p, slices)
     key = answer_key(b)
     key_path = root.parent / (root.name + ".key.json")
@@ -404,7 +420,7 @@ def _series(
             if count > 1:
                 ref = Dataset()
                 ref.ReferencedSOPClassUID = SOP["CT"]
-                ref.ReferencedSOPInstanceUID = sop_uids[(i + 1) % count]
+                ref.ReferencedSOPInstanceUID = b.refer("sop", sop_uids[(i + 1) % count])
                 ds.ReferencedImageSequence = Sequence([ref])
         if modality == "MR":
             ds.RepetitionTime = "2300"
@@ -491,15 +507,84 @@ def _save(b: Builder, ds: Dataset, rel: Path, pt: dict[str, Any]) -> None:
     path = b.root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
+    _note_planted(b, ds, rel.as_posix())
+    b.references += [{"file": rel.as_posix(), "kind": k} for k in b.pending_refs]
+    b.pending_refs = []
+
+
+def _note_planted(b: Builder, ds: Dataset, rel: str) -> None:
+    """Where this file holds each identifying value: the elements and the path built here.
+
+    The generator knows what it put in each element: it looks its own values up in the
+    dataset it built (strings as set, bytes as Latin-1), before any reader sees the file.
+    """
+    values = sorted(b.recent.items(), key=lambda kv: -len(kv[0]))
+    lowered = [(v.lower(), v, k) for v, k in values]
+
+    def note(text: str, where: str, category: str) -> None:
+        low = text.lower()
+        for needle, value, kind in lowered:
+            if needle in low:
+                b.planted.append({"value": value, "kind": kind, "category": category,
+                                  "file": rel, "location": where})  # fmt: skip
+
+    note(rel, "path", "path")
+    for where, _tags, elem in _walk(ds.file_meta):
+        note(_text(elem.value), where, "file meta")
+    for where, tags, elem in _walk(ds):
+        note(_text(elem.value), where, _where(tags, elem))
+
+
+def _walk(ds: Dataset, prefix: str = "", tags: tuple[int, ...] = ()):
+    for elem in ds:
+        here = (*tags, int(elem.tag))
+        path = f"{prefix}({elem.tag.group:04X},{elem.tag.element:04X})"
+        if elem.VR == "SQ":
+            for i, item in enumerate(elem.value):
+                yield from _walk(item, f"{path}[{i}].", here)
+        else:
+            yield path, here, elem
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
+        return "\\".join(_text(v) for v in value)
+    return str(value)
+
+
+def _where(tags: tuple[int, ...], elem: Any) -> str:
+    """The hiding place the generator chose, by where it put the element."""
+    if any((t >> 16) & 0xFF00 == 0x6000 for t in tags):
+        return "overlay"
+    if any((t >> 16) % 2 for t in tags):
+        return "private"
+    if elem.VR == "UI":
+        return "uid"
+    if elem.VR in ("LT", "ST", "UT") or any(
+        w in elem.keyword
+        for w in (
+            "Description",
+            "Comment",
+            "History",
+            "Protocol",
+            "Reason",
+            "Label",
+            "Text",
+        )  # fmt: skip
+    ):
+        return "free text"
+    if len(tags) > 1:
+        return "sequence"
+    if elem.VR == "PN" and not str(elem.value).isascii():
+        return "other-language"
+    return "attribute"
 
 
 def _record(ds: Dataset, rel: Path, pt: dict[str, Any], st: dict[str, Any]) -> dict[str, Any]:
     """The key's entry for one file: its patient, study, pixel hash and research values."""
-    research = {}
-    for keyword in RESEARCH_CANDIDATES:
-        if keyword not in ds or not _kept_by_options(keyword):
-            continue
-        research[keyword] = _plain(ds[keyword].value)
+    research = {k: _plain(ds[k].value) for k in RESEARCH_CANDIDATES if k in ds}
     pixel = ds.get("PixelData")
     return {
         "file": rel.as_posix(),
@@ -509,13 +594,6 @@ def _record(ds: Dataset, rel: Path, pt: dict[str, Any], st: dict[str, Any]) -> d
         "pixel_sha256": hashlib.sha256(pixel).hexdigest() if pixel else None,
         "research": research,
     }
-
-
-def _kept_by_options(keyword: str) -> bool:
-    from pydicom.datadict import tag_for_keyword
-
-    row = profile.row_for(tag_for_keyword(keyword))
-    return row is None or profile.action_for(row, RECOMMENDED) == "K"
 
 
 def _plain(value: Any) -> Any:
@@ -567,14 +645,14 @@ def _sr(
     image = _item("CONTAINS", "IMAGE", _code("121080", "DCM", "Best illustration of finding"))
     ref = Dataset()
     ref.ReferencedSOPClassUID = SOP["CT"]
-    ref.ReferencedSOPInstanceUID = ct[0].SOPInstanceUID
+    ref.ReferencedSOPInstanceUID = b.refer("sop", ct[0].SOPInstanceUID)
     image.ReferencedSOPSequence = Sequence([ref])
     ds.ContentSequence = Sequence([person, date, text, num, image])
     evidence = Dataset()
-    evidence.StudyInstanceUID = st["uid"]
+    evidence.StudyInstanceUID = b.refer("study", st["uid"])
     series = Dataset()
-    series.SeriesInstanceUID = ct[0].SeriesInstanceUID
-    series.ReferencedSOPSequence = Sequence([_ref(SOP["CT"], c.SOPInstanceUID) for c in ct])
+    series.SeriesInstanceUID = b.refer("series", ct[0].SeriesInstanceUID)
+    series.ReferencedSOPSequence = Sequence([_ref(b, SOP["CT"], c.SOPInstanceUID) for c in ct])
     evidence.ReferencedSeriesSequence = Sequence([series])
     ds.CurrentRequestedProcedureEvidenceSequence = Sequence([evidence])
     _private(b, ds, pt, st)
@@ -598,22 +676,22 @@ def _rtstruct(
     ds.StructureSetDate = st["date"]
     ds.StructureSetTime = st["time"]
     series = Dataset()
-    series.SeriesInstanceUID = ct[0].SeriesInstanceUID
-    series.ContourImageSequence = Sequence([_ref(SOP["CT"], c.SOPInstanceUID) for c in ct])
-    study = _ref(STUDY_COMPONENT, st["uid"])
+    series.SeriesInstanceUID = b.refer("series", ct[0].SeriesInstanceUID)
+    series.ContourImageSequence = Sequence([_ref(b, SOP["CT"], c.SOPInstanceUID) for c in ct])
+    study = _ref(b, STUDY_COMPONENT, st["uid"], "study")
     study.RTReferencedSeriesSequence = Sequence([series])
     frame = Dataset()
-    frame.FrameOfReferenceUID = ct[0].FrameOfReferenceUID
+    frame.FrameOfReferenceUID = b.refer("frame", ct[0].FrameOfReferenceUID)
     frame.RTReferencedStudySequence = Sequence([study])
     ds.ReferencedFrameOfReferenceSequence = Sequence([frame])
     roi = Dataset()
     roi.ROINumber = 1
-    roi.ReferencedFrameOfReferenceUID = ct[0].FrameOfReferenceUID
+    roi.ReferencedFrameOfReferenceUID = b.refer("frame", ct[0].FrameOfReferenceUID)
     roi.ROIName = "GTV"
     roi.ROIGenerationAlgorithm = "MANUAL"
     ds.StructureSetROISequence = Sequence([roi])
     contour = Dataset()
-    contour.ContourImageSequence = Sequence([_ref(SOP["CT"], ct[0].SOPInstanceUID)])
+    contour.ContourImageSequence = Sequence([_ref(b, SOP["CT"], ct[0].SOPInstanceUID)])
     contour.ContourGeometricType = "CLOSED_PLANAR"
     contour.NumberOfContourPoints = 3
     contour.ContourData = [0.0, 0.0, 30.0, 10.0, 0.0, 30.0, 0.0, 10.0, 30.0]
@@ -647,10 +725,10 @@ def _item(relationship: str, value_type: str, concept: Dataset) -> Dataset:
     return item
 
 
-def _ref(sop_class: str, sop_instance: str) -> Dataset:
+def _ref(b: Builder, sop_class: str, sop_instance: str, kind: str = "sop") -> Dataset:
     item = Dataset()
     item.ReferencedSOPClassUID = sop_class
-    item.ReferencedSOPInstanceUID = sop_instance
+    item.ReferencedSOPInstanceUID = b.refer(kind, sop_instance)
     return item
 
 
@@ -658,34 +736,19 @@ def _ref(sop_class: str, sop_instance: str) -> Dataset:
 
 
 def answer_key(b: Builder) -> dict[str, Any]:
-    """Everything a checker needs; planted places come from scanning the written files."""
-    from imgshare import verify
-
+    """Everything a checker needs, from what the generator planted."""
     identifiers = [{"value": v, "kind": k} for v, k in sorted(b.identifiers.items())]
-    needles = verify.Needles.from_pairs((i["value"], i["kind"]) for i in identifiers)
-    planted = []
-    for path, rel in verify.walk_files(b.root):
-        for f in verify.scan_file(path, rel, needles):
-            planted.append(
-                {
-                    "value": f.value,
-                    "kind": f.kind,
-                    "category": f.category,
-                    "file": f.file,
-                    "location": f.location,
-                }
-            )
-    references = sum(verify.count_references(path) for path, _ in verify.walk_files(b.root))
     return {
         "generator": "imgshare.corpus",
         "seed": b.seed,
         "recommended_options": list(RECOMMENDED),
         "identifiers": identifiers,
-        "planted": planted,
+        "planted": b.planted,
         "pixel_text": b.pixel_text,
         "files": b.files,
         "patients": b.patients,
-        "references": references,
+        "references": len(b.references),
+        "reference_list": b.references,
     }
 
 

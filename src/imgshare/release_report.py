@@ -77,8 +77,7 @@ def render(
         f"| Files | {counts['found']} found: {counts['processed']} processed, "
         f"{counts['skipped']} skipped, {counts['failed']} failed |"
     )
-    n_found = len(verify_result.get("findings", []))
-    verdict = "nothing identifying found" if verify_result.get("clean") else f"{n_found} finding(s)"
+    verdict = _verdict(verify_result)
     lines.append(
         f"| Verification | {verify_result.get('files', 0)} files, "
         f"{verify_result.get('identifiers_searched', 0)} values searched: {verdict} |"
@@ -308,10 +307,7 @@ def anonymisation_report(
     out.append("")
 
     out += ["**6. Images**", ""]
-    n_found = len(verify_result.get("findings", []))
-    verdict_v = (
-        "nothing identifying found" if verify_result.get("clean") else f"{n_found} finding(s)"
-    )
+    verdict_v = _verdict(verify_result)
     out.append(
         f"Independent verification of {verify_result.get('files', 0)} files against the "
         f"source ({verify_result.get('identifiers_searched', 0)} identifying values searched): "
@@ -331,3 +327,14 @@ def anonymisation_report(
     out += ["", "**Tool versions**", ""]
     out.append(", ".join(f"{k} {v}" for k, v in tool_versions().items()))
     return "\n".join(out) + "\n"
+
+
+def _verdict(verify_result: dict[str, Any]) -> str:
+    """verify's verdict in words: its exit-0 verdict ("passed") needs no finding and every
+    gate check passed; a clean search with a failed check is not a pass."""
+    n_found = len(verify_result.get("findings", []))
+    if verify_result.get("passed", verify_result.get("clean")):
+        return "passed: nothing identifying found and every check passed"
+    if n_found:
+        return f"failed: {n_found} finding(s)"
+    return "failed: nothing identifying found, but a check failed (see below)"

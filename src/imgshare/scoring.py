@@ -16,7 +16,9 @@ import pandas as pd
 from imgshare.verify import CATEGORIES, Result
 
 CHECK_ROWS = {
+    "files released": "source files released",
     "valid": "files still valid instances",
+    "pixel data": "pixel data kept",
     "pseudonyms": "patients with one pseudonym",
     "intervals": "study intervals kept",
     "references": "references not broken",
@@ -39,7 +41,8 @@ def score(result: Result, seconds: float | None = None) -> dict[str, Any]:
     for key, label in CHECK_ROWS.items():
         check = result.checks.get(key)
         col[label] = f"{check.passed} of {check.total}" if check else "n/a"
-    col["files released"] = result.files
+    col["files in the release"] = result.files
+    col["verdict"] = "passed" if result.passed else "failed"
     col["not checked"] = "; ".join(n.split(":")[0] for n in result.not_checked) or "none"
     if seconds:
         col["seconds"] = round(seconds, 2)
