@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from imgshare.verify.release import verify
+
 DESCRIPTION = (
     "Scan every file and path of DIR for the identifying values of the originals (SRC) or of "
     "an answer key, decoded in their declared character sets; check that each released file "
@@ -39,8 +41,6 @@ def _usage(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 clean, 1 failed (see the module's docstring), 2 usage error."""
-    from imgshare.verify import verify
-
     if not args.release.exists():
         return _usage(f"{args.release} does not exist")
     if args.against is None and args.answer_key is None:
