@@ -20,13 +20,16 @@ raw elements the scanner found, as pydicom's reader would have made it.
 
 from __future__ import annotations
 
+import functools
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydicom import Dataset
 from pydicom.charset import convert_encodings, default_encoding
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.tag import BaseTag
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
@@ -51,7 +54,7 @@ SPECIFIC_CHARACTER_SET = 0x00080005
 _CLEANED_TEXT = engine.FREE_TEXT_VRS | engine.TEXT_VRS | {"CS"}
 _KEEP, _DROP = object(), None  # an element kept as its source bytes; one removed
 _PREFIX = b"\x00" * 128 + b"DICM"
-_LIMIT = 50_000  # entries per cache before it is emptied
+_LIMIT = 10_000  # entries per cache before it is emptied (bounded memory)
 
 
 class Fallback(Exception):
@@ -124,10 +127,19 @@ def not_handled(cfg: Config) -> str | None:
 
 
 def deidentify(
-    path: str, cfg: Config, dst: Path, staging: Path, durable: bool = False
+    path: str,
+    cfg: Config,
+    dst: Path,
+    staging: Path,
+    durable: bool = False,
+    times: dict[str, float] | None = None,
 ) -> Done | str:
     """De-identify one file of a run into DST, as a temporary file in ``staging``: a
-    :class:`Done`, or the reason (a string) why the general path must do it. Never raises."""
+    :class:`Done`, or the reason (a string) why the general path must do it. Never raises.
+
+    ``times``, if given, gathers the seconds spent in each phase (read: scan and checks;
+    gate; walk: the engine's decisions and changes and the output's layout; write), for
+    the benchmark's profile."""
     reason = not_handled(cfg)
     if reason:
         return reason
@@ -137,13 +149,16 @@ def deidentify(
         return f"cannot open: {exc.strerror}"
     temp: Path | None = None
     try:
+        start = time.perf_counter() if times is not None else 0.0
         scan = rawscan.scan(fd, io.DEFER_SIZE)
-        ds, ctx, parts, notes = _deidentify(scan, path, cfg, dst)
+        ds, ctx, parts, notes = _deidentify(scan, path, cfg, dst, times, start)
         if os.fstat(fd).st_mtime != scan.mtime:
             raise Fallback("the source changed while it was read")
+        start = time.perf_counter() if times is not None else 0.0
         temp = io.temp_file(
             staging, lambda fh: fastwrite.write(fh, fastwrite.Prepared(parts, fd)), durable
         )
+        _lap(times, "write", start)
         return Done(ds, ctx, temp, notes)
     except Exception as exc:  # any problem at all: the general path decides and reports
         if temp is not None:
@@ -204,6 +219,27 @@ class _Scanned(Dataset):
         self._dict[key] = element
         return element
 
+    def __getattr__(self, name: str) -> Any:
+        # pydicom's own lookup (keyword -> tag -> element value), with the tag object the
+        # scanner used as the key; anything else is left to pydicom.
+        tag = _keyword_tag(name)
+        if tag is not None and tag in self._dict:
+            return self[tag].value
+        return super().__getattr__(name)
+
+    def __contains__(self, name: object) -> bool:
+        tag = _keyword_tag(name) if type(name) is str else None
+        if tag is not None:
+            return tag in self._dict
+        return super().__contains__(name)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_tag(name: str) -> BaseTag | None:
+    """The shared tag object of a DICOM keyword (None if it is not one)."""
+    number = tag_for_keyword(name)
+    return None if number is None else rawscan.tag_for(number)
+
 
 def _dataset(scan: rawscan.Scan) -> Dataset:
     """The Dataset pydicom's reader would make of the file (with values larger than the
@@ -242,13 +278,31 @@ def _meta(ds: Dataset) -> bytes:
     return data
 
 
-def _deidentify(scan: rawscan.Scan, path: str, cfg: Config, dst: Path) -> tuple:
+def _lap(times: dict[str, float] | None, phase: str, start: float) -> float:
+    """Add the time since ``start`` to ``phase`` (if timing); the time now."""
+    if times is None:
+        return 0.0
+    now = time.perf_counter()
+    times[phase] = times.get(phase, 0.0) + now - start
+    return now
+
+
+def _deidentify(
+    scan: rawscan.Scan,
+    path: str,
+    cfg: Config,
+    dst: Path,
+    times: dict[str, float] | None = None,
+    start: float = 0.0,
+) -> tuple:
     ds = _dataset(scan)
     _check(ds)
     elements = ds._dict  # pydicom's own, read only: no Tag() per lookup
     finalised_before = any(tag in elements for tag in FINALISED)
+    start = _lap(times, "read", start)
     # --- as batch.process_file: the pixels hook and the release gate, then the engine
     notes = series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
+    start = _lap(times, "gate", start)
     ctx = engine.start(ds, cfg, _Guarded)
     cache = _cache_for(cfg)
     cache.trim()
@@ -278,6 +332,7 @@ def _deidentify(scan: rawscan.Scan, path: str, cfg: Config, dst: Path) -> tuple:
     meta = _meta(ds)
     parts = _layout(scan, ds, status, finals, cache, charset_key, encoding, encodings)
     parts.insert(0, _PREFIX + meta)
+    _lap(times, "walk", start)
     return ds, ctx, parts, notes
 
 
@@ -367,6 +422,7 @@ def _change(
         vr != "SQ"
         and value is not None
         and tag not in UNIQUE
+        and not tag >> 16 & 1  # private: its creator may decide its VR
         and (tag >> 16) & 0xFF00 not in (0x5000, 0x6000)
         and (action in ("Z", "D", "U") or (action == "C" and vr not in _CLEANED_TEXT))
     )

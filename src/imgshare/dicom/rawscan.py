@@ -41,6 +41,21 @@ _ITEM = struct.Struct("<HHL").unpack_from
 SPECIFIC_CHARACTER_SET = 0x00080005
 
 
+#: One BaseTag object per tag number, so that a dict lookup with it is an identity match
+#: (BaseTag compares in Python, which every other lookup of a pydicom Dataset pays for).
+_TAGS: dict[int, BaseTag] = {}
+
+
+def tag_for(number: int) -> BaseTag:
+    """The shared BaseTag object for a tag number."""
+    tag = _TAGS.get(number)
+    if tag is None:
+        tag = BaseTag(number)
+        if len(_TAGS) < 100_000:
+            _TAGS[number] = tag
+    return tag
+
+
 class Unsupported(Exception):
     """A file the scanner leaves to the general reader; the message says why."""
 
@@ -255,7 +270,8 @@ def scan(fd: int, defer_size: int) -> Scan:
                     local = reader.need(value, length)
                     data, base = reader.data, reader.start
                 raw_value = data[local : local + length]
-        append((tag, RawDataElement(BaseTag(tag), vr, length, raw_value, value, False, True)))
+        tag_object = _TAGS.get(tag) or tag_for(tag)
+        append((tag, RawDataElement(tag_object, vr, length, raw_value, value, False, True)))
         pos = end
     if not elements:
         raise Unsupported("no data elements")
