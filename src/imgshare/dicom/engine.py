@@ -28,7 +28,6 @@ The rules, in order, for an element at any depth:
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -630,12 +629,23 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
 
 def summary(ctx: Context) -> dict[str, Any]:
     """Counts of actions and the tags per action, for the report (no values)."""
-    counts = Counter(record[4] for record in ctx.records)
+    counts: dict[str, int] = {}
     tags: dict[str, list[str]] = {}
+    texts = _TAG_TEXTS
     for prefix, tag, _, _, action, _ in ctx.records:
+        counts[action] = counts.get(action, 0) + 1
         if action != "K":
-            tags.setdefault(action, []).append(f"{prefix}{_tag_text(tag)}")
+            text = texts.get(tag)
+            if text is None:
+                text = _tag_text(tag)
+                if len(texts) < 65536:
+                    texts[tag] = text
+            tags.setdefault(action, []).append(prefix + text)
     return {"actions": dict(sorted(counts.items())), "tags": tags}
+
+
+#: "(gggg,eeee)" by tag, for the report: the same few hundred tags in every file.
+_TAG_TEXTS: dict[int, str] = {}
 
 
 __all__ = ["Decision", "Context", "DeidError", "plan", "apply", "summary"]

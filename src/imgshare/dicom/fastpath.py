@@ -94,7 +94,8 @@ class _Cache:
 
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg  # held, so that the identity test below cannot see a reused id
-        self.decisions: dict[Any, dict[tuple[int, str], tuple[str, str]]] = {}
+        #: by SOP Class, then by tag: (VR, action, reason)
+        self.decisions: dict[Any, dict[int, tuple[str, str, str]]] = {}
         self.changed: dict[tuple, tuple[bytes | None, tuple[str, ...]]] = {}
         self.kept: dict[tuple, bytes] = {}
         self.finals: dict[Any, list[tuple[int, bytes]]] = {}
@@ -367,12 +368,13 @@ def _walk(
         raw_tag = raw.tag
         if vr == "UN":
             vr = engine.resolved_vr(ds, raw_tag)  # the walker's own lookup
-        found = decided.get((tag, vr))
-        if found is None:
-            found = engine._decide(ds, raw_tag, vr, ctx, 0, None)
+        found = decided.get(tag)
+        if found is None or found[0] != vr:
+            action, reason = engine._decide(ds, raw_tag, vr, ctx, 0, None)
             if engine.cacheable(tag, vr, cfg):
-                decided[(tag, vr)] = found
-        action, reason = found
+                decided[tag] = (vr, action, reason)
+        else:
+            _, action, reason = found
         if action == "K?":
             creators.append((tag, raw))
             continue

@@ -38,6 +38,10 @@ _EMPTY = {vr: empty_value_for_VR(vr, raw=True) for vr in _VRS.values()}
 _SHORT = struct.Struct("<HH2sH").unpack_from
 _ULONG = struct.Struct("<L").unpack_from
 _ITEM = struct.Struct("<HHL").unpack_from
+new_tuple = tuple.__new__
+assert RawDataElement._fields == ("tag", "VR", "length", "value", "value_tell",
+                                  "is_implicit_VR", "is_little_endian", "is_raw",
+                                  "is_buffered")  # fmt: skip
 SPECIFIC_CHARACTER_SET = 0x00080005
 
 
@@ -271,7 +275,10 @@ def scan(fd: int, defer_size: int) -> Scan:
                     data, base = reader.data, reader.start
                 raw_value = data[local : local + length]
         tag_object = _TAGS.get(tag) or tag_for(tag)
-        append((tag, RawDataElement(tag_object, vr, length, raw_value, value, False, True)))
+        # RawDataElement(tag, vr, length, value, value_tell, False, True), made directly
+        raw = new_tuple(RawDataElement, (tag_object, vr, length, raw_value, value, False, True,
+                                         True, False))  # fmt: skip
+        append((tag, raw))
         pos = end
     if not elements:
         raise Unsupported("no data elements")
