@@ -96,7 +96,9 @@ class _Cache:
         self.cfg = cfg  # held, so that the identity test below cannot see a reused id
         #: by SOP Class, then by tag: (VR, action, reason)
         self.decisions: dict[Any, dict[int, tuple[str, str, str]]] = {}
-        self.changed: dict[tuple, tuple[bytes | None, tuple[str, ...]]] = {}
+        #: a change by its inputs: (its bytes or None, the notes it made, the changed
+        #: element where it is read again after the walk)
+        self.changed: dict[tuple, tuple[bytes | None, tuple[str, ...], Any]] = {}
         self.kept: dict[tuple, bytes] = {}
         self.finals: dict[Any, list[tuple[int, bytes]]] = {}
 
@@ -185,7 +187,8 @@ class _Scanned(Dataset):
     is the element pydicom makes (its attributes; a value of an immutable type, shared),
     so what reads it, and what the writer makes of it, cannot tell the difference.
     Private elements (their creator can decide their VR), sequences and multi-valued
-    values are decoded as usual.
+    values are decoded as usual. Like the engine's cache of decisions, this assumes that
+    pydicom's settings do not change while a process runs.
     """
 
     def __getitem__(self, key):  # type: ignore[override]
