@@ -162,4 +162,4 @@ def test_the_fast_path_takes_most_files_in_its_scope(tmp_path: Path) -> None:
             if isinstance(done, fastpath.Done):
                 done.temp.unlink()
                 taken += 1
-    assert taken >= 100
+    assert taken >= 80  # 100 on the pinned packages and samples of this release
