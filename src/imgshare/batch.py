@@ -34,7 +34,7 @@ from typing import Any
 
 from imgshare import __version__, gate, journal
 from imgshare.dicom import config as config_mod
-from imgshare.dicom import engine, io, keys
+from imgshare.dicom import engine, fastpath, io, keys
 from imgshare.dicom.config import Config
 from imgshare.pixels import series_batch
 from imgshare.reasons import from_exception
@@ -165,12 +165,8 @@ def output_path(ds: Any, cfg: Config, subject_id: str) -> Path:
         return keys.uid(cfg.key, value) if value else f"no-{keyword}"
 
     safe_subject = "".join(c if c.isalnum() or c in "-_" else "_" for c in subject_id)
-    return (
-        Path(safe_subject)
-        / name("StudyInstanceUID")
-        / name("SeriesInstanceUID")
-        / (name("SOPInstanceUID") + ".dcm")
-    )
+    study, series = name("StudyInstanceUID"), name("SeriesInstanceUID")
+    return Path(safe_subject, study, series, name("SOPInstanceUID") + ".dcm")
 
 
 #: Folder inside DST where workers write temporary files; removed at the end of a run.
@@ -200,21 +196,28 @@ def process_file(job: tuple[str, str]) -> dict[str, Any]:
     assert cfg is not None and dst is not None
     result: dict[str, Any] = {"source": rel}
     try:
-        # DICOM first, by its own marks (DICM at 128, or a bare dataset), then NIfTI,
-        # Analyze, MGH and BIDS by content and name; anything else to the DICOM reader.
-        if io.sniff(Path(path)) is None:
-            from imgshare import nifti  # imported on the first file that is not DICOM
+        # The header-only path first (explicit VR little endian, no pixel option): the
+        # same output, without pydicom objects for what is kept; else the general path.
+        fast = fastpath.deidentify(path, cfg, dst, dst / STAGING, _DURABLE)
+        if isinstance(fast, fastpath.Done):
+            ds, ctx, temp, notes = fast.ds, fast.ctx, fast.temp, fast.notes
+            target = output_path(ds, cfg, ctx.subject_id)
+        else:
+            # DICOM first, by its own marks (DICM at 128, or a bare dataset), then NIfTI,
+            # Analyze, MGH and BIDS by content and name; anything else to the DICOM reader.
+            if io.sniff(Path(path)) is None:
+                from imgshare import nifti  # imported on the first file that is not DICOM
 
-            if nifti.handles(Path(path), rel):
-                result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
-                return result
-        ds, notes = io.read(Path(path))
-        # --- imgshare.pixels hook: a prepared series' defaced pixels, then the release gate
-        notes = notes + series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
-        # --- end of hook
-        ctx = engine.apply(ds, cfg)
-        target = output_path(ds, cfg, ctx.subject_id)
-        temp = io.write_temp(ds, dst / STAGING, durable=_DURABLE)
+                if nifti.handles(Path(path), rel):
+                    result.update(nifti.process(Path(path), rel, cfg, dst, _DURABLE))
+                    return result
+            ds, notes = io.read(Path(path))
+            # --- imgshare.pixels hook: a prepared series' defaced pixels, then the gate
+            notes = notes + series_batch.apply(ds, path, cfg, dst) + gate.check_dicom(ds, cfg)
+            # --- end of hook
+            ctx = engine.apply(ds, cfg)
+            target = output_path(ds, cfg, ctx.subject_id)
+            temp = io.write_temp(ds, dst / STAGING, durable=_DURABLE)
         result.update(status="processed", output=target.as_posix(), temp=str(temp))
         result["instance"] = target.stem  # keyed hash of the SOP Instance UID
         result.update(engine.summary(ctx))

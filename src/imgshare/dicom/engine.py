@@ -28,7 +28,6 @@ The rules, in order, for an element at any depth:
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +74,7 @@ CODE_KEYWORDS = {
 }  # fmt: skip
 IDENTITY = {0x00100020, 0x00100010, 0x00120040}  # Patient ID, Patient's Name, Subject ID
 OVERLAY_DATA = 0x60003000
+PRIVATE_REMOVED = "private attribute (Table E.1-1, private row)"
 
 
 class DeidError(Exception):
@@ -240,21 +240,31 @@ def apply(ds: Dataset, config: Config) -> Context:
     return _run(ds, config, apply=True)
 
 
-def _run(ds: Dataset, config: Config, apply: bool) -> Context:
+def start(ds: Dataset, config: Config, context: type[Context] = Context) -> Context:
+    """Everything before the walk: the checks, the subject and, when options may clean
+    text, the identifying values (gathered before the walk changes any of them).
+
+    Why a function of its own: the header-only path (fastpath.py) walks the elements
+    itself but must start from exactly the same context as the walker here.
+    """
     missing = hooks.missing(config.options)
     if missing:
         raise DeidError(f"option(s) {', '.join(missing)} need the pixel module, not installed")
     check_character_set(ds)
     sop_class = str(ds.get("SOPClassUID", "") or "") or None
     subject_id, offset, note = _subject(ds, config)
-    ctx = Context(config, sop_class, subject_id, offset, ds)
+    ctx = context(config, sop_class, subject_id, offset, ds)
     if note:
         ctx.notes.append(note)
     if config.options or "C" in config.overrides.values():
-        # Gather the values to search for before the walk changes any of them.
         values = identifying_values(ds)
         ctx._cleaner = Cleaner(values)
         ctx._text_cleaner = Cleaner(values, vocabulary())
+    return ctx
+
+
+def _run(ds: Dataset, config: Config, apply: bool) -> Context:
+    ctx = start(ds, config)
     preset = presets.prepare(ds, config)  # the originals a preset's rules depend on
     _walk(ds, ctx, apply, depth=0, prefix="", mode=None)
     if preset is not None:
@@ -280,10 +290,7 @@ def _decide(
     elements of most files. The exceptions are private elements (their creator decides) and
     UIDs that the table does not list (whether the value is a registered UID decides).
     """
-    if (tag >> 16) % 2 == 1:
-        return _decide_uncached(ds, tag, vr, ctx, depth, mode)
-    if vr == "UI" and int(tag) not in ctx.config.overrides and profile.row_for(int(tag)) is None:
-        # a UID the table does not list: the decision depends on its value (registered?)
+    if not cacheable(tag, vr, ctx.config):
         return _decide_uncached(ds, tag, vr, ctx, depth, mode)
     key = (
         ctx.config.decision_key,
@@ -301,6 +308,16 @@ def _decide(
     return found
 
 
+def cacheable(tag: int, vr: str, config: Config) -> bool:
+    """Whether the decision for an element depends only on the settings, the tag, the VR,
+    the level and the IOD (not on the element's value or its private creator)."""
+    if (tag >> 16) % 2 == 1:
+        return False  # private: its creator decides
+    # a UID the table does not list: the decision depends on its value (registered?)
+    listed = int(tag) in config.overrides or profile.row_for(int(tag)) is not None
+    return vr != "UI" or listed
+
+
 def _decide_uncached(
     ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
 ) -> tuple[str, str]:
@@ -311,6 +328,8 @@ def _decide_uncached(
     if group % 2 == 1:
         if 0x0010 <= element <= 0x00FF:
             return "K?", "private creator (kept only with a kept element of its block)"
+        if not cfg.has("retain-safe-private"):
+            return "X", PRIVATE_REMOVED  # whatever the creator (its value is not read)
         creator_tag = (group << 16) | (element >> 8)
         creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
         key = (group, creator, element & 0xFF)
@@ -328,7 +347,7 @@ def _decide_uncached(
                 )
             if source:
                 return "K", f"safe private attribute of {creator!r} ({source})"
-        return "X", "private attribute (Table E.1-1, private row)"
+        return "X", PRIVATE_REMOVED
     if int(tag) in cfg.overrides:
         return cfg.overrides[int(tag)], "recipe override"
     if depth == 0 and not cfg.allowed(int(tag)):
@@ -610,12 +629,23 @@ def _finalise(ds: Dataset, ctx: Context) -> None:
 
 def summary(ctx: Context) -> dict[str, Any]:
     """Counts of actions and the tags per action, for the report (no values)."""
-    counts = Counter(record[4] for record in ctx.records)
+    counts: dict[str, int] = {}
     tags: dict[str, list[str]] = {}
+    texts = _TAG_TEXTS
     for prefix, tag, _, _, action, _ in ctx.records:
+        counts[action] = counts.get(action, 0) + 1
         if action != "K":
-            tags.setdefault(action, []).append(f"{prefix}{_tag_text(tag)}")
+            text = texts.get(tag)
+            if text is None:
+                text = _tag_text(tag)
+                if len(texts) < 65536:
+                    texts[tag] = text
+            tags.setdefault(action, []).append(prefix + text)
     return {"actions": dict(sorted(counts.items())), "tags": tags}
+
+
+#: "(gggg,eeee)" by tag, for the report: the same few hundred tags in every file.
+_TAG_TEXTS: dict[int, str] = {}
 
 
 __all__ = ["Decision", "Context", "DeidError", "plan", "apply", "summary"]

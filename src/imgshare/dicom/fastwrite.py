@@ -34,6 +34,9 @@ def write(fh: BinaryIO, ds: Dataset) -> None:
     deflated again (the dataset is encoded as explicit VR little endian, then deflated, as
     PS3.5 A.5 says), big endian stays big endian, encapsulated pixel data stays encapsulated.
     """
+    if isinstance(ds, Prepared):
+        ds.write(fh)  # the header-only path's output (fastpath.py), made without a Dataset
+        return
     syntax = ds.file_meta.TransferSyntaxUID
     fh.write(ds.preamble if ds.preamble and len(ds.preamble) == 128 else b"\x00" * 128)
     fh.write(b"DICM")
@@ -75,9 +78,15 @@ def _meta_bytes(meta: Dataset) -> bytes | None:
     version = meta.get(0x00020001)
     if version is not None and version.value != b"\x00\x01":
         return None
+    return meta_bytes({tag: meta[tag].value for tag in _META})
+
+
+def meta_bytes(values: dict[int, object]) -> bytes | None:
+    """The File Meta Information group for the five values io.file_meta sets (by tag), or
+    None where a value is not a plain string (pydicom's writer then decides)."""
     body = [struct.pack("<HH", 2, 1) + b"OB\x00\x00" + struct.pack("<I", 2) + b"\x00\x01"]
     for tag, vr in _META.items():
-        value = meta[tag].value
+        value = values[tag]
         if not isinstance(value, str):
             return None
         data = value.encode(default_encoding)
@@ -123,30 +132,36 @@ class _Source:
     def copy(self, sink: BinaryIO, offset: int, length: int) -> None:
         """Append ``length`` bytes of the source from ``offset`` to ``sink``."""
         assert self.fd is not None
-        fileno = getattr(sink, "fileno", None)
-        if fileno is not None:
+        copy_range(self.fd, sink, offset, length)
+
+
+def copy_range(fd: int, sink: BinaryIO, offset: int, length: int) -> None:
+    """Append ``length`` bytes of the file open as ``fd``, from ``offset``, to ``sink``:
+    in the kernel where the file systems allow it, else through memory."""
+    fileno = getattr(sink, "fileno", None)
+    if fileno is not None:
+        try:
+            out = fileno()
+        except (OSError, ValueError):
+            out = None
+        if out is not None:
+            sink.flush()
+            done = 0
             try:
-                out = fileno()
-            except (OSError, ValueError):
-                out = None
-            if out is not None:
-                sink.flush()
-                done = 0
-                try:
-                    while done < length:
-                        n = os.copy_file_range(self.fd, out, length - done, offset + done)
-                        if n == 0:
-                            break
-                        done += n
-                except OSError:
-                    pass  # a file system that cannot: copy through memory below
-                if done == length:
-                    return
-                offset, length = offset + done, length - done
-        data = os.pread(self.fd, length, offset)
-        if len(data) != length:
-            raise OSError("the source file is shorter than when it was read")
-        sink.write(data)
+                while done < length:
+                    n = os.copy_file_range(fd, out, length - done, offset + done)
+                    if n == 0:
+                        break
+                    done += n
+            except OSError:
+                pass  # a file system that cannot: copy through memory below
+            if done == length:
+                return
+            offset, length = offset + done, length - done
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise OSError("the source file is shorter than when it was read")
+    sink.write(data)
 
 
 def _write_body(
@@ -206,18 +221,50 @@ def _write_body(
         else:
             # Decoded by pydicom first: a raw element without a VR (a body written in
             # implicit VR under an explicit transfer syntax), or one already decoded.
-            decoded = ds[tag]
-            data = _encoded(decoded, encodings) if decoded.VR in _STRINGS else None
-            if data is None:
-                write_data_element(fp, decoded, encoding)
+            write(encode_decoded(ds[tag], encoding, encodings))
+
+
+def encode_decoded(decoded: DataElement, encoding: object, encodings: list[str]) -> bytes:
+    """A decoded element as explicit VR little endian bytes, header included.
+
+    ``encoding`` is the dataset's Specific Character Set value (or the default) as
+    pydicom's writer takes it, ``encodings`` the same made into Python codec names. Used
+    by the writer above and by the header-only path, so that both give the same bytes.
+    """
+    data = _encoded(decoded, encodings) if decoded.VR in _STRINGS else None
+    if data is None:
+        buffer = DicomBytesIO()
+        buffer.is_implicit_VR, buffer.is_little_endian = False, True
+        write_data_element(buffer, decoded, encoding)
+        return buffer.getvalue()
+    vr = decoded.VR
+    head = struct.pack("<HH", decoded.tag >> 16, decoded.tag & 0xFFFF) + vr.encode()
+    if vr in _LONG:
+        return head + b"\x00\x00" + struct.pack("<I", len(data)) + data
+    return head + struct.pack("<H", len(data)) + data
+
+
+class Prepared:
+    """An output already laid out as bytes and byte ranges of the source file (what the
+    header-only path makes); :func:`write` writes it, so every output goes through one
+    function."""
+
+    def __init__(self, parts: list, source_fd: int) -> None:
+        #: bytes, or (offset, length) of a range of the source to copy file to file
+        self.parts, self.source_fd = parts, source_fd
+
+    def write(self, fh: BinaryIO) -> None:
+        pending: list[bytes] = []
+        for part in self.parts:
+            if isinstance(part, bytes):
+                pending.append(part)
                 continue
-            vr = decoded.VR
-            write(pack_tag(tag.group, tag.element))
-            if vr in _LONG:
-                write(vr.encode() + b"\x00\x00" + pack32(len(data)))
-            else:
-                write(vr.encode() + pack16(len(data)))
-            write(data)
+            if pending:
+                fh.write(b"".join(pending))
+                pending = []
+            copy_range(self.source_fd, fh, *part)
+        if pending:
+            fh.write(b"".join(pending))
 
 
 #: String VRs written as plain text (pydicom's write_string and write_UI)...

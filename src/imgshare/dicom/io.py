@@ -127,6 +127,15 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
         # Positions in a deflated file are positions in the inflated stream: nothing can be
         # left in the file to copy later, so it is read whole.
         ds = pydicom.dcmread(source)
+    check(ds, size)
+    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
+        notes.append("deflated transfer syntax: written deflated again, as received")
+    return ds, notes
+
+
+def check(ds: Dataset, size: int) -> None:
+    """The checks every dataset read for de-identification passes (by both readers: this
+    module's and the header-only path's scanner): an instance, whole, its pixels whole."""
     media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     if ds.get("SOPClassUID") is None and media_class == "1.2.840.10008.1.3.10":
         raise NotDicom("DICOMDIR: a media directory, rebuilt when packaging, not copied")
@@ -134,9 +143,6 @@ def read(path: Path) -> tuple[Dataset, list[str]]:
     if "SOPInstanceUID" not in ds or "SOPClassUID" not in ds:
         raise DeidError("no SOP Class UID or SOP Instance UID: not a composite instance")
     _check_pixel_length(ds)
-    if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
-        notes.append("deflated transfer syntax: written deflated again, as received")
-    return ds, notes
 
 
 def _gunzip(path: Path) -> bytes:
@@ -194,6 +200,11 @@ def _check_pixel_length(ds: Dataset) -> None:
         return
     if ds.file_meta.TransferSyntaxUID.is_compressed:
         return
+    check_native_pixel_length(ds)
+
+
+def check_native_pixel_length(ds: Dataset) -> None:
+    """The check above for a dataset known to hold native (uncompressed) Pixel Data."""
     try:
         expected = int(get_expected_length(ds, "bytes"))
     except (AttributeError, TypeError, ValueError, KeyError):

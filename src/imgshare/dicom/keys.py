@@ -9,6 +9,7 @@ without it. The key lives in a file the user names; it is never written to any o
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -74,11 +75,13 @@ def digest(key: bytes, purpose: str, value: str) -> bytes:
     return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
 
 
+@functools.lru_cache(maxsize=8192)  # the same study, series, patient in every file
 def uid(key: bytes, original: str) -> str:
     """A replacement UID: '2.25.' and a 128-bit integer from the keyed hash (PS3.5 B.2)."""
     return "2.25." + str(int.from_bytes(digest(key, "uid", original.strip())[:16], "big"))
 
 
+@functools.lru_cache(maxsize=8192)  # the same patient in every file of a series
 def pseudonym(key: bytes, patient_id: str, prefix: str = "SUBJ-") -> str:
     """A subject pseudonym for a patient ID that has no entry in a subject map."""
     code = base64.b32encode(digest(key, "subject", patient_id.strip())[:10]).decode()
@@ -89,6 +92,7 @@ def pseudonym(key: bytes, patient_id: str, prefix: str = "SUBJ-") -> str:
 OFFSET_RANGE = (-3650, -365)
 
 
+@functools.lru_cache(maxsize=8192)  # the same patient in every file of a series
 def date_offset(key: bytes, patient_id: str) -> int:
     """A per-subject date offset in days, for subjects without one in a subject map."""
     low, high = OFFSET_RANGE
