@@ -201,48 +201,45 @@ def review_sample(
 
 
 def figure(steps: Sequence[Step] = STEPS):
-    """The path as boxes in reading order (a snake of two rows), the deciding role inside each
-    box, and the loop from quality control back to de-identification."""
+    """The path as boxes from top to bottom, what each step decides beside its box, and the
+    loop from quality control back to de-identification.
+
+    Why one column: drawn at the PDF's text width (:data:`PAGE_WIDTH_IN`), the figure is
+    printed at its own size, so its smallest label stays legible in print.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    per_row, dx, dy, w, h = 5, 2.1, 1.9, 1.8, 1.0
-    rows = (len(steps) + per_row - 1) // per_row
-    fig, ax = plt.subplots(figsize=(10.5, 1.9 * rows + 0.6))
+    from imgshare.book.display import PAGE_WIDTH_IN
+
+    dy, w, h, x = 0.7, 2.1, 0.46, 2.1  # inches: the axes are drawn one unit to the inch
+    fig = plt.figure(figsize=(PAGE_WIDTH_IN, dy * len(steps) + 0.1))
+    ax = fig.add_axes((0, 0, 1, 1))
     positions = {}
     for i, s in enumerate(steps):
-        row, col = divmod(i, per_row)
-        x = col * dx if row % 2 == 0 else (per_row - 1 - col) * dx  # the second row runs back
-        y = -row * dy
-        positions[s.key] = (x, y)
+        y = -i * dy
+        positions[s.key] = y
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.04",
                                     fc="#e8f0fe", ec="grey"))  # fmt: skip
-        ax.text(x, y + 0.18, _wrap(f"{i + 1}. {s.name}", 20), ha="center", va="center",
-                fontsize=8.5, weight="bold")  # fmt: skip
-        ax.text(x, y - 0.22, _wrap(s.decides, 26), ha="center", va="center", fontsize=6.8,
+        ax.text(x, y, _wrap(f"{i + 1}. {s.name}", 26), ha="center", va="center", fontsize=9,
+                weight="bold")  # fmt: skip
+        ax.text(x + w / 2 + 0.2, y, _wrap(s.decides, 46), ha="left", va="center", fontsize=8,
                 color="#444444", style="italic")  # fmt: skip
     keys = [s.key for s in steps]
     for a, b in zip(keys, keys[1:], strict=False):
-        (x1, y1), (x2, y2) = positions[a], positions[b]
-        if y1 == y2:
-            sign = 1 if x2 > x1 else -1
-            start, end = (x1 + sign * (w / 2 + 0.04), y1), (x2 - sign * (w / 2 + 0.04), y2)
-        else:
-            start, end = (x1, y1 - h / 2 - 0.04), (x2, y2 + h / 2 + 0.04)
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="->", mutation_scale=12, color="grey"))
+        start, end = (x, positions[a] - h / 2 - 0.05), (x, positions[b] + h / 2 + 0.05)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="->", mutation_scale=10, color="grey"))
     if "qc" in positions and "deidentify" in positions:
-        (xq, yq), (xd, yd) = positions["qc"], positions["deidentify"]
-        loop = FancyArrowPatch((xq + w / 2 + 0.04, yq), (xd + w / 2 + 0.04, yd),
-                               connectionstyle="arc3,rad=0.6", arrowstyle="->",
-                               mutation_scale=12, color="#c0392b", linestyle="--")  # fmt: skip
+        yq, yd = positions["qc"], positions["deidentify"]
+        loop = FancyArrowPatch((x - w / 2 - 0.05, yq), (x - w / 2 - 0.05, yd),
+                               connectionstyle="arc3,rad=-0.5", arrowstyle="->",
+                               mutation_scale=10, color="#c0392b", linestyle="--")  # fmt: skip
         ax.add_patch(loop)
-        ax.text(xq + w / 2 + 0.75, (yq + yd) / 2, "finding:\nfix and\nrerun", fontsize=7,
-                color="#c0392b", ha="left", va="center")  # fmt: skip
-    ax.set_xlim(-w / 2 - 0.2, (per_row - 1) * dx + w / 2 + 1.6)
-    ax.set_ylim(-(rows - 1) * dy - h / 2 - 0.2, h / 2 + 0.2)
-    ax.set_aspect("equal")
+        ax.text(x - w / 2 - 0.3, (yq + yd) / 2, "finding:\nfix and\nrerun", fontsize=8,
+                color="#c0392b", ha="right", va="center")  # fmt: skip
+    ax.set_xlim(0, PAGE_WIDTH_IN)
+    ax.set_ylim(-(len(steps) - 1) * dy - h / 2 - 0.1, h / 2 + 0.1)
     ax.axis("off")
-    fig.tight_layout()
     return fig
 
 

@@ -142,8 +142,12 @@ def report_table(rep) -> list[dict]:
 
 
 def detector_figure(rows: list[tuple[str, list]]):
-    """Renders from each angle with the face detector's boxes, one row per volume."""
-    fig, axes = plt.subplots(len(rows), len(rows[0][1]), figsize=(10, 2.6 * len(rows)))
+    """Renders from each angle with the face detector's boxes, one row per volume.
+
+    Drawn at the PDF's text width (6.3 in) with short titles, so labels stay legible in print.
+    """
+    ncols = len(rows[0][1])
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(6.3, 1.75 * len(rows) + 0.2))
     axes = np.atleast_2d(axes)
     for r, (label, views) in enumerate(rows):
         for c, view in enumerate(views):
@@ -152,8 +156,12 @@ def detector_figure(rows: list[tuple[str, list]]):
             for x, y, w, h in view.faces:
                 ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor="red", lw=1.5))
             verdict = "face found" if view.faces else "no face"
-            ax.set_title(f"{label}\nyaw {view.yaw:+.0f}°, pitch {view.pitch:+.0f}°: {verdict}",
-                         fontsize=8)  # fmt: skip
-            ax.axis("off")
+            ax.set_title(f"yaw {view.yaw:+.0f}°, pitch {view.pitch:+.0f}°\n{verdict}",
+                         fontsize=7.5)  # fmt: skip
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        axes[r, 0].set_ylabel(label, fontsize=9)
     fig.tight_layout()
     return fig
