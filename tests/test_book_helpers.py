@@ -29,6 +29,7 @@ from imgshare.book import (  # noqa: E402
     display,
     gallery,
     infomodel,
+    requestpath,
     sphinxext,
     toc,
     usecases,
@@ -106,6 +107,7 @@ def _figures():
         "decision tree": usecases.tree_figure(),
         "tools compared": charts.tools(table),
         "repository sizes": charts.sizes_by_unit(sizes),
+        "request path": requestpath.figure(),
     }
 
 
