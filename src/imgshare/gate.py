@@ -27,7 +27,7 @@ from __future__ import annotations
 from pydicom import Dataset
 
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 TEXT_OPTION = "clean-pixel-data"
 FACE_OPTION = "clean-recognizable-visual-features"

@@ -33,21 +33,25 @@ from typing import Any
 
 from pydicom import Dataset, Sequence
 from pydicom.charset import python_encoding
-from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import DataElement
-from pydicom.hooks import hooks as pydicom_hooks
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.uid import UID_dictionary
-from pydicom.valuerep import AMBIGUOUS_VR
 
 from imgshare import __version__, profile
 from imgshare.dicom import dates, hooks, keys, presets, subjects
 from imgshare.dicom.config import Config
-from imgshare.dicom.text import Cleaner, date_variants, name_tokens, vocabulary
+from imgshare.dicom.elements import (  # re-exported: the engine's public names
+    MAX_DEPTH,
+    dictionary_vr,
+    identifying_values,
+    resolved_vr,
+)
+from imgshare.dicom.errors import DeidError
+from imgshare.dicom.text import Cleaner, vocabulary
 from imgshare.reasons import from_exception
 
-MAX_DEPTH = 32
 DUMMY_TEXT = "DEIDENTIFIED"
 DUMMY = {
     "AE": DUMMY_TEXT, "AS": "000D", "CS": DUMMY_TEXT, "DA": "19000101", "DS": "0",
@@ -75,10 +79,6 @@ CODE_KEYWORDS = {
 IDENTITY = {0x00100020, 0x00100010, 0x00120040}  # Patient ID, Patient's Name, Subject ID
 OVERLAY_DATA = 0x60003000
 PRIVATE_REMOVED = "private attribute (Table E.1-1, private row)"
-
-
-class DeidError(Exception):
-    """A file that cannot be de-identified safely; the message is the report's reason."""
 
 
 @dataclass(frozen=True)
@@ -174,48 +174,6 @@ def _subject(ds: Dataset, config: Config) -> tuple[str, int, str | None]:
             else "no Patient ID and no Study Instance UID: pseudonym made for this file alone"
         )
     return keys.pseudonym(config.key, known_as), keys.date_offset(config.key, known_as), note
-
-
-def identifying_values(ds: Dataset) -> set[str]:
-    """Values in a dataset that identify, to be searched for in its free text.
-
-    Taken from attributes that Table E.1-1 lists and that are not themselves descriptions:
-    names (every component), IDs and other short strings, and dates in common spellings.
-    """
-    values: set[str] = set()
-
-    def visit(item: Dataset, depth: int) -> None:
-        # By tag first: only sequences and listed attributes are decoded (never Pixel Data).
-        for tag in list(item.keys()):
-            vr = resolved_vr(item, tag)
-            if vr == "UN" and getattr(item.get_item(tag, keep_deferred=True), "length", 0) == (
-                0xFFFFFFFF
-            ):
-                vr = item[tag].VR  # pydicom reads an undefined-length UN as a sequence
-            if vr == "SQ":
-                if depth < MAX_DEPTH:
-                    for sub in item[tag].value:
-                        visit(sub, depth + 1)
-                continue
-            row = profile.row_for(int(tag)) if not tag.is_private else None
-            if row is None or row.basic == "K" or "clean-descriptors" in row.options:
-                continue
-            elem = item[tag]
-            for value in elem.value if elem.VM > 1 else [elem.value]:
-                if value is None or value == "":
-                    continue
-                text = str(value).strip()
-                if elem.VR == "PN":
-                    values.update(name_tokens(text))
-                elif elem.VR in ("DA", "DT"):
-                    values.update(date_variants(text))
-                elif elem.VR in ("LO", "SH", "CS", "UC", "AE"):
-                    values.add(text)
-                    if elem.VR in ("LO", "SH"):
-                        values.update(w for w in text.replace("^", " ").split() if len(w) >= 4)
-
-    visit(ds, 0)
-    return values
 
 
 def check_character_set(ds: Dataset) -> None:
@@ -436,49 +394,6 @@ def _walk(
         )
         if apply and not keep:
             del ds[tag]
-
-
-def _elements(ds: Dataset) -> dict:
-    """The dataset's elements by tag, raw or decoded, without reading deferred values.
-
-    pydicom's ``get_item`` does the same one element at a time, converting the key to a Tag
-    on every call; this is its internal dictionary (pydicom is pinned, 3.0.2), read only.
-    """
-    return ds._dict
-
-
-@functools.lru_cache(maxsize=16384)
-def dictionary_vr(tag: int) -> str | None:
-    """The VR the data dictionary gives a public tag (repeating groups included), or None
-    for a tag it does not know. Ambiguous entries come back as written ('US or SS')."""
-    try:
-        return str(dictionary_VR(tag))
-    except KeyError:
-        return None
-
-
-def resolved_vr(ds: Dataset, tag: BaseTag) -> str:
-    """The VR of an element, the same whatever the encoding and whatever was read before.
-
-    Why: an implicit-VR file carries no VR, and an explicit one may say UN; pydicom fills
-    the VR in when it decodes an element, but the walker looks at raw elements, most of
-    them never decoded. So the VR is found here exactly as pydicom's decode finds it: its
-    own lookup (the file's explicit VR, else the data dictionary, else the private
-    dictionary by private creator), and an ambiguous dictionary VR ('OB or OW', 'US or SS')
-    resolved by pydicom itself, which decodes that one element to do it. Before this, a
-    raw element kept UN and the UN rule removed Pixel Data from implicit-VR files.
-    """
-    raw = _elements(ds).get(tag)
-    if raw is None:
-        raw = ds.get_item(tag, keep_deferred=True)
-    vr = raw.VR
-    if not isinstance(raw, DataElement) and (vr is None or vr == "UN"):
-        found: dict[str, Any] = {}
-        pydicom_hooks.raw_element_vr(raw, found, ds=ds)
-        vr = found.get("VR") or "UN"
-    if vr in AMBIGUOUS_VR:
-        vr = ds[tag].VR  # pydicom's own resolution, as a full decode does it
-    return str(vr)
 
 
 def _act(

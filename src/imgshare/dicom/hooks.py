@@ -3,7 +3,10 @@ Features, and the overlay part of Clean Graphics.
 
 Why hooks: header de-identification must not depend on OCR or registration libraries, yet
 the options that need them must be refused rather than silently ignored when they are not
-available. A pixel module registers a function here; the engine calls it.
+available. The pixel package declares its functions (``imgshare.pixels.HOOKS``); this module
+loads them on first need, or a caller registers its own; the engine calls them. This module
+imports nothing of the toolkit at its top, so the pixel package can be loaded from here
+without an import circle.
 """
 
 from __future__ import annotations
@@ -34,4 +37,7 @@ def _load_pixel_module() -> None:
     """Import imgshare.pixels (which registers its hooks) the first time a pixel option is
     asked for: header-only runs never pay for it, and a missing OCR stack refuses, not fails."""
     with contextlib.suppress(ImportError):
-        import imgshare.pixels  # noqa: F401
+        from imgshare.pixels import HOOKS
+
+        for option, function in HOOKS.items():
+            PIXEL_HOOKS.setdefault(option, function)

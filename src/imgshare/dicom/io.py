@@ -25,7 +25,7 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
 
 from imgshare import __version__
 from imgshare.dicom import fastwrite
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 from imgshare.reasons import from_exception
 
 #: Elements larger than this are left in the file by the reader: never read if removed,

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pydicom import Dataset
 
 from imgshare import profile
+from imgshare.dicom.errors import DeidError
 
 if TYPE_CHECKING:  # the engine imports this module; it must not import the engine back
     from imgshare.dicom.config import Config
@@ -144,7 +145,6 @@ def prepare(ds: Dataset, config: Config) -> Sdtm | None:
 
 def finish(state: Sdtm, ds: Dataset, ctx: Context, apply: bool) -> None:
     """Apply the preset's rules to the walked dataset and record them as decisions."""
-    from imgshare.dicom.engine import DeidError  # at call time: it imports us
 
     def decide(tag: int, action: str, reason: str, value: str | None = None) -> None:
         keyword = {

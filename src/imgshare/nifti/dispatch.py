@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 from imgshare.dicom.io import NotDicom, temp_file
 from imgshare.nifti import detect, faces, header, mgh, names, sidecar, tables
 from imgshare.nifti.settings import Settings

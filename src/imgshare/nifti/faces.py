@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 from imgshare.gate import FACE_OPTION, check
 
 

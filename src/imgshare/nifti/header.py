@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from nibabel import analyze, nifti1, nifti2
 
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 #: The documented value written into ``descrip``; every other text field is emptied.
 DESCRIP = "de-identified by imgshare"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 HEADER_BYTES = 284  # the data start at this offset in every MGH file
 SCAN_PARAMETER_BYTES = 20  # five big-endian float32: TR, flip angle, TE, TI, FoV

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from imgshare.dicom import keys
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 SUBJECT = re.compile(r"(?<![A-Za-z0-9])sub-([A-Za-z0-9]+)")
 SESSION = re.compile(r"(?<![A-Za-z0-9])ses-([A-Za-z0-9]+)")

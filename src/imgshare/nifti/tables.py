@@ -19,7 +19,7 @@ import io
 from collections.abc import Callable
 
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 from imgshare.nifti import names, sidecar
 
 

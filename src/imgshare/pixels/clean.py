@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from pydicom import Dataset
 
-from imgshare.dicom.engine import DeidError, identifying_values
+from imgshare.dicom.elements import identifying_values
+from imgshare.dicom.errors import DeidError
 from imgshare.dicom.text import Cleaner
 from imgshare.pixels import frames as fr
 from imgshare.pixels import ocr, regions

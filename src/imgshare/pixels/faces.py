@@ -22,7 +22,7 @@ from typing import Any
 
 from pydicom import Dataset
 
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 OPTION = "clean-recognizable-visual-features"
 #: Modalities that form volumes from which a face can be rendered.

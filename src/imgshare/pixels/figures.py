@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from pydicom import Dataset
 
 from imgshare import samples
-from imgshare.dicom.engine import identifying_values
+from imgshare.dicom.elements import identifying_values
 from imgshare.dicom.text import Cleaner
 from imgshare.pixels import clean, frames, ocr, settings, synth
 from imgshare.pixels.triage import triage

@@ -15,7 +15,7 @@ import numpy as np
 from pydicom import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 
 
 @dataclass

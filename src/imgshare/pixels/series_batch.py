@@ -29,7 +29,7 @@ from pydicom import Dataset
 
 from imgshare.dicom import keys
 from imgshare.dicom.config import Config
-from imgshare.dicom.engine import DeidError
+from imgshare.dicom.errors import DeidError
 from imgshare.pixels import faces
 from imgshare.pixels import frames as fr
 from imgshare.reasons import from_exception
