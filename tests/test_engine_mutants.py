@@ -1,0 +1,240 @@
+"""The engine's Clean (C) and dummy (D) paths and the values it searches text for, pinned.
+
+Mutation testing found these unpinned: a C on a date-time, a UID, an AE title or a
+multi-valued text could do anything and the tests stayed green, and the values gathered from
+sequences for the text cleaner could be lost. Expected values come from the source datasets
+built here, from PS3.15 Table E.1-1 (the packaged JSON, read here with json), from PS3.5's
+length limits written as literals, or from pydicom reading the output.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from dicom_helpers import ct
+from pydicom import Dataset, Sequence
+from pydicom.uid import UID
+
+from imgshare.dicom import engine
+from imgshare.dicom.config import Config
+from imgshare.dicom.subjects import Subject
+
+KEY = b"k" * 32
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = {
+    row["tag"]: row
+    for row in json.loads((ROOT / "src/imgshare/profile/table_e1_1.json").read_text())
+}
+
+
+def run(ds: Dataset, *options: str, **kw) -> tuple[Dataset, engine.Context]:
+    out = copy.deepcopy(ds)
+    return out, engine.apply(out, Config(key=KEY, options=options, **kw))
+
+
+def test_the_table_rows_these_tests_rely_on():
+    """The actions below are the table's (read from its JSON, not from the engine)."""
+    assert TABLE["(0008,002A)"]["rtnLongModifDatesOpt"] == "C"  # Acquisition DateTime
+    assert TABLE["(0008,0055)"]["rtnDevIdOpt"] == "C"  # Station AE Title
+    assert TABLE["(0008,1080)"]["cleanDescOpt"] == "C"  # Admitting Diagnoses Description
+    assert TABLE["(0008,103E)"]["cleanDescOpt"] == "C"  # Series Description
+    assert TABLE["(006A,0003)"]["basicProfile"] == "D"  # Annotation Group UID
+    assert TABLE["(0010,0010)"]["basicProfile"] == "Z"  # Patient's Name
+    assert "(0008,0090)" in TABLE  # Referring Physician's Name
+
+
+# --- C on dates and date-times -----------------------------------------------------------
+
+
+def test_a_date_time_is_shifted_by_whole_days_keeping_the_time():
+    src = ct()
+    src.AcquisitionDateTime = "20200315101530.25"
+    out, _ = run(src, "retain-long-modified-dates", subjects={"PAT-001": Subject("T-1", -100)})
+    # 2020-03-15 minus 100 days is 2019-12-06 (subject map's offset); the time stays
+    assert str(out.AcquisitionDateTime).startswith("20191206101530")
+    assert out.StudyDate == "20191206"
+
+
+def test_a_date_that_cannot_be_shifted_is_emptied_with_a_note():
+    src = ct()
+    src.ContentDate = "20201399"  # no such day
+    out, ctx = run(src, "retain-long-modified-dates")
+    assert out.ContentDate == ""
+    assert any("(0008,0023)" in n and "emptied" in n for n in ctx.notes), ctx.notes
+    assert out.StudyDate not in ("", src.StudyDate)  # the others are still shifted
+
+
+def test_full_dates_stay_in_cleaned_structured_content():
+    src = ct()
+    date = Dataset()
+    date.ValueType = "DATE"
+    date.Date = "20200315"
+    src.ContentSequence = Sequence([date])
+    full, _ = run(src, "clean-structured-content", "retain-long-full-dates")
+    assert full.ContentSequence[0].Date == "20200315"
+    modified, _ = run(src, "clean-structured-content", "retain-long-modified-dates")
+    assert modified.ContentSequence[0].Date not in ("", "20200315")
+    shifted = dt.datetime.strptime(modified.ContentSequence[0].Date, "%Y%m%d")
+    assert shifted < dt.datetime(2020, 3, 15)  # the offset goes back in time (one to ten years)
+
+
+# --- C on names, UIDs, AE titles and text ------------------------------------------------------
+
+
+def test_a_person_name_in_cleaned_structured_content_is_replaced_not_emptied():
+    src = ct()
+    name = Dataset()
+    name.ValueType = "PNAME"
+    name.PersonName = "Doe^Jane"
+    src.ContentSequence = Sequence([name])
+    out, _ = run(src, "clean-structured-content")
+    value = str(out.ContentSequence[0].PersonName)
+    assert value.strip() and value != "None"
+    assert not {"doe", "jane"} & set(value.lower().replace("^", " ").split())
+
+
+def test_a_uid_to_clean_is_replaced_by_a_valid_new_one():
+    src = ct()
+    out, _ = run(src, overrides={0x0020000D: "C", 0x0020000E: "C"})
+    for keyword in ("StudyInstanceUID", "SeriesInstanceUID"):
+        new = str(out[keyword].value)
+        assert new != str(src[keyword].value) and UID(new).is_valid, keyword
+    # the same UID is replaced the same way whatever the action that replaced it (C or U)
+    plain, _ = run(src)
+    assert out.StudyInstanceUID == plain.StudyInstanceUID
+
+
+def test_a_dummy_for_a_uid_is_a_valid_uid():
+    src = ct()
+    src.add_new(0x006A0003, "UI", "1.2.826.0.1.3680043.8.498.1")  # Annotation Group UID: D
+    out, _ = run(src)
+    new = str(out[0x006A0003].value)
+    assert new != "1.2.826.0.1.3680043.8.498.1" and UID(new).is_valid
+
+
+def test_an_ae_title_kept_by_an_option_is_cleaned():
+    src = ct()
+    src.StationAETitle = "CT PAT-001"  # the Patient ID inside an AE title
+    out, _ = run(src, "retain-device-identity")
+    assert out.StationAETitle not in ("", "CT PAT-001") and "PAT-001" not in out.StationAETitle
+
+
+def test_a_code_string_that_cannot_be_made_safe_is_emptied_with_a_note():
+    src = ct()
+    src.ImageType = ["ORIGINAL", "PRIMARY", "DR QUENNELL"]  # a title and a name: refused
+    out, ctx = run(src, overrides={0x00080008: "C"})
+    assert out.ImageType == ""
+    assert any("(0008,0008)" in n and "emptied" in n for n in ctx.notes), ctx.notes
+    src.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+    out, ctx = run(src, overrides={0x00080008: "C"})
+    assert list(out.ImageType) == ["ORIGINAL", "PRIMARY", "AXIAL"] and not ctx.notes
+
+
+def test_each_value_of_a_multi_valued_text_is_cleaned():
+    src = ct()
+    src.AdmittingDiagnosesDescription = ["Knee pain", "chest pain per Dr Zqxwv"]
+    out, _ = run(src, "clean-descriptors")
+    values = list(out.AdmittingDiagnosesDescription)
+    assert len(values) == 2 and values[0] == "Knee pain"
+    assert "chest pain" in values[1] and "Zqxwv" not in values[1]
+    src.AdmittingDiagnosesDescription = "Knee pain"  # one value stays one value
+    out, _ = run(src, "clean-descriptors")
+    assert out.AdmittingDiagnosesDescription == "Knee pain"
+
+
+def test_cleaned_text_fits_its_vr():
+    src = ct()
+    src.SeriesDescription = ("chest Zq " * 7).strip()  # 62 characters: each Zq becomes a marker
+    src.ImageComments = "chest Zq " * 1200  # LT: at most 10240 characters (PS3.5 Table 6.2-1)
+    out, _ = run(src, "clean-descriptors")
+    assert 0 < len(out.SeriesDescription) <= 64  # LO: at most 64 characters (PS3.5 Table 6.2-1)
+    assert out.SeriesDescription.startswith("chest")
+    assert "Zq" not in out.SeriesDescription
+    assert 0 < len(out.ImageComments) <= 10240
+
+
+def test_empty_values_stay_empty_under_clean():
+    src = ct()
+    src.SeriesDescription = ""
+    out, ctx = run(src, "clean-descriptors")
+    assert out.SeriesDescription == "" and not ctx.notes
+
+
+# --- the values searched for in free text ----------------------------------------------------
+
+
+def test_identifying_values_come_from_every_depth():
+    ds = Dataset()
+    ds.PatientName = "Lark^Wren"
+    ds.PatientBirthDate = "19510829"
+    ds.OtherPatientIDs = "MRN-778899"
+    ds.InstitutionName = "Rookery Heath Clinic"  # LO: whole, and its words of four letters up
+    ds.Modality = "CT"  # K in the table: not searched
+    ds.StudyDescription = "chest pain"  # itself a description (Clean Descriptors): not searched
+    inner = Dataset()
+    inner.ReferringPhysicianName = "Finch^Robin"  # two levels down
+    deeper = Dataset()
+    deeper.RequestingPhysician = "Plover^Dunlin"
+    inner.RequestAttributesSequence = Sequence([deeper])
+    ds.ReferencedStudySequence = Sequence([inner])
+    values = engine.identifying_values(ds)
+    assert {"Lark", "Wren", "Lark Wren", "Wren Lark"} <= values
+    assert {"Finch", "Robin", "Plover", "Dunlin"} <= values
+    assert {"19510829", "1951-08-29", "29/08/1951"} <= values
+    assert {"MRN-778899", "Rookery Heath Clinic", "Rookery", "Heath", "Clinic"} <= values
+    assert "CT" not in values and "chest pain" not in values and "chest" not in values
+
+
+def test_a_name_known_only_from_a_sequence_is_removed_from_a_description():
+    src = ct()
+    # "Bell" is a clinical word (Bell's palsy): only the dataset's own values can tell
+    src.RequestAttributesSequence[0].RequestingPhysician = "Bell^Zyx"
+    src.StudyDescription = "CT chest Bell"
+    out, _ = run(src, "clean-descriptors")
+    assert "Bell" not in out.StudyDescription and "CT chest" in out.StudyDescription
+
+
+def test_values_of_multi_valued_names_are_searched():
+    ds = Dataset()
+    ds.OtherPatientNames = ["Lark^Wren", "Finch^Robin"]
+    assert {"Lark", "Robin"} <= engine.identifying_values(ds)
+
+
+# --- the report's summary --------------------------------------------------------------------
+
+
+def test_summary_counts_every_decision_and_lists_what_changed():
+    src = ct()
+    out, ctx = run(src, "clean-descriptors")
+    summary = engine.summary(ctx)
+    counted: dict[str, int] = {}
+    for d in ctx.decisions:
+        counted[d.action] = counted.get(d.action, 0) + 1
+    assert summary["actions"] == dict(sorted(counted.items()))
+    assert list(summary["actions"]) == sorted(summary["actions"])
+    assert "K" not in summary["tags"]
+    assert sorted(summary["tags"]["X"]) == sorted(d.path for d in ctx.decisions if d.action == "X")
+    assert "(0010,1040)" in summary["tags"]["X"]  # Patient's Address
+    assert "(0008,1140)" in summary["tags"]["X"]  # Referenced Image Sequence (Type 3 here)
+    nested = [p for p in summary["tags"].get("U", []) if "[0]." in p]
+    assert all(p.startswith("(") for p in nested)
+    assert engine.summary(ctx) == summary  # the same again (its tag texts are cached)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_summary_paths_of_nested_elements(depth):
+    src = ct()
+    item = src
+    for _ in range(depth):
+        child = Dataset()
+        item.ReferencedSeriesSequence = Sequence([child])
+        item = child
+    item.PatientName = "Doe^Jane"
+    _, ctx = run(src)
+    paths = [p for ps in engine.summary(ctx)["tags"].values() for p in ps]
+    expected = "(0008,1115)[0]." * depth + "(0010,0010)"
+    assert expected in paths
