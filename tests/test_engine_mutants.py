@@ -238,3 +238,41 @@ def test_summary_paths_of_nested_elements(depth):
     paths = [p for ps in engine.summary(ctx)["tags"].values() for p in ps]
     expected = "(0008,1115)[0]." * depth + "(0010,0010)"
     assert expected in paths
+
+
+# --- UIDs and overlays --------------------------------------------------------------------
+
+
+def test_each_uid_of_a_multi_valued_list_is_replaced():
+    src = ct()
+    old = ["1.2.826.0.1.3680043.8.498.11", "1.2.826.0.1.3680043.8.498.12"]
+    src.add_new(0x00080058, "UI", old)  # Failed SOP Instance UID List: U, VM 1-n
+    assert TABLE["(0008,0058)"]["basicProfile"] == "U"
+    out, _ = run(src)
+    new = [str(u) for u in out[0x00080058].value]
+    assert len(new) == 2 and len(set(new)) == 2
+    assert all(UID(u).is_valid and u not in old for u in new)
+
+
+def test_an_empty_uid_stays_empty():
+    src = ct()
+    src.add_new(0x00080058, "UI", "")
+    out, _ = run(src)
+    assert out[0x00080058].value in ("", None)
+
+
+def test_replacing_a_value_that_is_no_uid_gives_a_dummy_of_its_vr():
+    src = ct()
+    out, _ = run(src, overrides={0x0008103E: "U"})  # a recipe asks U for Series Description
+    assert out.SeriesDescription not in ("", None, src.SeriesDescription)
+
+
+def test_clean_graphics_keeps_an_overlay_with_its_data_and_drops_orphan_groups():
+    src = ct()
+    src.add_new(0x60000010, "US", 4)  # Overlay Rows and Columns, with its Overlay Data
+    src.add_new(0x60000011, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    src.add_new(0x60020010, "US", 4)  # a group with no Overlay Data
+    out, _ = run(src, "clean-graphics")
+    assert 0x60000010 in out and 0x60003000 in out
+    assert 0x60020010 not in out
