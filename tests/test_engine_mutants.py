@@ -276,3 +276,53 @@ def test_clean_graphics_keeps_an_overlay_with_its_data_and_drops_orphan_groups()
     out, _ = run(src, "clean-graphics")
     assert 0x60000010 in out and 0x60003000 in out
     assert 0x60020010 not in out
+
+
+# --- which patient: Patient ID qualified by its issuer --------------------------------------
+
+
+def _with(patient_id: str | None, issuer: str | None, study: str = "1.2.3.4") -> Dataset:
+    ds = ct(study_uid=study)
+    if patient_id is None:
+        del ds.PatientID
+    else:
+        ds.PatientID = patient_id
+    if issuer is not None:
+        ds.IssuerOfPatientID = issuer
+    return ds
+
+
+def test_the_same_patient_id_from_two_issuers_is_two_subjects():
+    a, _ = run(_with("P-17", "HOSP_A"))
+    b, _ = run(_with("P-17", "HOSP_B"))
+    c, _ = run(_with("P-17", "HOSP_A", study="1.2.3.5"))
+    assert a.PatientID != b.PatientID  # an ID is unique only within its issuer
+    assert a.PatientID == c.PatientID  # one patient, two studies: one subject
+
+
+def test_a_subject_map_is_matched_on_id_and_issuer():
+    subjects = {"P-17\\HOSP_A": Subject("TRIAL-1", -10), "P-17": Subject("TRIAL-2", -20)}
+    a, _ = run(_with("P-17", "HOSP_A"), subjects=subjects)
+    b, _ = run(_with("P-17", None), subjects=subjects)
+    assert a.PatientID == "TRIAL-1" and b.PatientID == "TRIAL-2"
+    with pytest.raises(engine.DeidError, match="not in the subject map") as info:
+        run(_with("P-17", "HOSP_B"), subjects=subjects)
+    assert "P-17" not in str(info.value) and "HOSP_B" not in str(info.value)
+    with pytest.raises(engine.DeidError, match="no Patient ID"):
+        run(_with(None, None), subjects=subjects)
+
+
+def test_without_a_patient_id_the_pseudonym_is_made_per_study():
+    a, ctx = run(_with(None, None, study="1.2.3.4"))
+    b, _ = run(_with(None, None, study="1.2.3.4"))
+    c, _ = run(_with(None, None, study="1.2.3.5"))
+    assert a.PatientName == b.PatientName != c.PatientName
+    assert any("this study alone" in n for n in ctx.notes)
+    empty, _ = run(_with("", None, study="1.2.3.4"))  # an empty Patient ID is no Patient ID
+    assert empty.PatientName == a.PatientName
+    none = _with(None, None)
+    del none.StudyInstanceUID
+    _, ctx = run(none)
+    assert any("this file alone" in n for n in ctx.notes)
+    with_id, ctx = run(_with("P-17", None))
+    assert not ctx.notes
