@@ -326,3 +326,30 @@ def test_without_a_patient_id_the_pseudonym_is_made_per_study():
     assert any("this file alone" in n for n in ctx.notes)
     with_id, ctx = run(_with("P-17", None))
     assert not ctx.notes
+
+
+# --- decisions that depend on a value are never reused from another file -----------------------
+
+
+def test_a_private_element_is_judged_by_its_own_creator_in_every_file():
+    safe = frozenset({(0x0019, "ACME_RESEARCH_1", 0x10)})
+    first = ct()
+    first.private_block(0x0019, "ACME_RESEARCH_1", create=True).add_new(0x10, "LO", "safe value")
+    second = ct()  # the same tag (0019,1010), but another creator's block: not on the list
+    second.private_block(0x0019, "OTHER_VENDOR", create=True).add_new(0x10, "LO", "Doe^Jane")
+    kept, _ = run(first, "retain-safe-private", safe_private=safe)
+    assert kept[0x00191010].value == "safe value"
+    removed, _ = run(second, "retain-safe-private", safe_private=safe)
+    assert 0x00191010 not in removed and 0x00190010 not in removed
+
+
+def test_a_uid_outside_the_table_is_judged_by_its_own_value_in_every_file():
+    registered, unregistered = "1.2.840.10008.1.2.1", "1.2.826.0.1.3680043.8.498.77"
+    assert "(0008,9123)" not in TABLE  # Creator-Version UID
+    first = ct()
+    first.add_new(0x00089123, "UI", registered)  # a registered DICOM UID names no instance
+    second = ct()
+    second.add_new(0x00089123, "UI", unregistered)
+    assert run(first)[0][0x00089123].value == registered
+    new = str(run(second)[0][0x00089123].value)
+    assert new != unregistered and UID(new).is_valid
