@@ -353,3 +353,24 @@ def test_a_uid_outside_the_table_is_judged_by_its_own_value_in_every_file():
     assert run(first)[0][0x00089123].value == registered
     new = str(run(second)[0][0x00089123].value)
     assert new != unregistered and UID(new).is_valid
+
+
+# --- what the output records about its de-identification ------------------------------------
+
+
+def test_the_method_code_sequence_holds_the_standards_codes():
+    """PS3.3 C.12.1.1.7: codes of CID 7050, checked against pydicom's copy of the standard."""
+    from pydicom.sr.codedict import codes
+
+    out, _ = run(ct(), "clean-descriptors", "retain-long-modified-dates")
+    got = [
+        (i.CodeValue, i.CodingSchemeDesignator, i.CodeMeaning)
+        for i in out.DeidentificationMethodCodeSequence
+    ]
+    wanted = [
+        codes.DCM.BasicApplicationConfidentialityProfile,
+        codes.DCM.CleanDescriptorsOption,
+        codes.DCM.RetainLongitudinalTemporalInformationModifiedDatesOption,
+    ]
+    assert got == [(c.value, c.scheme_designator, c.meaning) for c in wanted]
+    assert out.preamble == b"\x00" * 128
