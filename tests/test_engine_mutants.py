@@ -374,3 +374,56 @@ def test_the_method_code_sequence_holds_the_standards_codes():
     ]
     assert got == [(c.value, c.scheme_designator, c.meaning) for c in wanted]
     assert out.preamble == b"\x00" * 128
+
+
+# --- group lengths, overlays and private elements ------------------------------------------
+
+
+def test_group_lengths_go():
+    src = ct()
+    src.add_new(0x00180000, "UL", 1234)  # a group length: deprecated, and wrong after editing
+    out, ctx = run(src)
+    assert 0x00180000 not in out
+
+
+def test_every_element_of_an_overlay_group_follows_overlay_data_in_the_plan():
+    src = ct()
+    src.add_new(0x60000010, "US", 4)
+    src.add_new(0x60000011, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    assert TABLE["(60XX,3000)"]["basicProfile"] == "X"  # Overlay Data
+    actions = {d.path: d.action for d in engine.plan(src, Config(key=KEY)).decisions}
+    assert actions["(6000,0010)"] == actions["(6000,3000)"] == "X"
+
+
+def _with_private(creator: str, tag_in_block: int, vr: str, value) -> Dataset:
+    ds = ct()
+    ds.private_block(0x7053, creator, create=True).add_new(tag_in_block, vr, value)
+    return ds
+
+
+def test_safe_private_attributes_of_table_e3_10_1_are_kept():
+    import csv
+
+    rows = list(csv.DictReader((ROOT / "src/imgshare/profile/table_e3_10_1.csv").open()))
+    row = next(r for r in rows if r["Data Element"] == "(7053,xx00)")
+    assert row["Private Creator"] == "Philips PET Private Group" and row["VR"] == "DS"
+    src = _with_private("Philips PET Private Group", 0x00, "DS", "0.00123")
+    out, _ = run(src, "retain-safe-private")
+    assert out[0x70531000].value == 0.00123  # kept
+    assert out[0x70530010].value == "Philips PET Private Group"  # with its creator
+    plain, _ = run(src)
+    assert 0x70531000 not in plain and 0x70530010 not in plain
+
+
+def test_safe_private_text_is_cleaned_only_under_clean_descriptors():
+    safe = frozenset({(0x7053, "TRIAL_NOTES_1", 0x10)})
+    src = _with_private("TRIAL_NOTES_1", 0x10, "LO", "Contrast given by Ilse Zqxwort")
+    cleaned, _ = run(src, "retain-safe-private", "clean-descriptors", safe_private=safe)
+    assert "contrast" in cleaned[0x70531010].value.lower()
+    assert "Zqxwort" not in cleaned[0x70531010].value
+    kept, _ = run(src, "retain-safe-private", safe_private=safe)
+    assert kept[0x70531010].value == "Contrast given by Ilse Zqxwort"
+    number = _with_private("TRIAL_NOTES_1", 0x10, "DS", "2.5")
+    out, _ = run(number, "retain-safe-private", "clean-descriptors", safe_private=safe)
+    assert out[0x70531010].value == 2.5
