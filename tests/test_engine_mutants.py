@@ -427,3 +427,36 @@ def test_safe_private_text_is_cleaned_only_under_clean_descriptors():
     number = _with_private("TRIAL_NOTES_1", 0x10, "DS", "2.5")
     out, _ = run(number, "retain-safe-private", "clean-descriptors", safe_private=safe)
     assert out[0x70531010].value == 2.5
+
+
+def test_uids_that_name_a_kind_not_an_instance_are_kept():
+    src = ct()
+    private_class = "1.3.46.670589.11.0.0.12.1"  # a vendor's SOP class: not in PS3.6
+    src.add_new(0x00081150, "UI", private_class)  # Referenced SOP Class UID
+    src.add_new(0x04000010, "UI", "1.2.3.4.5")  # MAC Calculation Transfer Syntax UID
+    src.add_new(0x0008010C, "UI", "1.2.3.4.6")  # Coding Scheme UID
+    src.add_new(0x00080117, "UI", "1.2.3.4.7")  # Context UID
+    out, _ = run(src)
+    for tag, value in [(0x00081150, private_class), (0x04000010, "1.2.3.4.5"),
+                       (0x0008010C, "1.2.3.4.6"), (0x00080117, "1.2.3.4.7")]:  # fmt: skip
+        assert f"({tag >> 16:04X},{tag & 0xFFFF:04X})" not in TABLE
+        assert out[tag].value == value, hex(tag)
+
+
+def test_nesting_up_to_the_limit_is_walked():
+    src = ct()
+    item = src
+    for _ in range(engine.MAX_DEPTH):
+        child = Dataset()
+        item.ReferencedSeriesSequence = Sequence([child])
+        item = child
+    item.PatientName = "Doe^Jane"
+    run(src)  # no error at exactly the limit
+
+
+def test_the_plan_records_a_removed_private_creator_as_removed():
+    src = ct()
+    src.private_block(0x0019, "ACME_RESEARCH_1", create=True).add_new(0x10, "LO", "x")
+    actions = {d.path: (d.action, d.keyword) for d in engine.plan(src, Config(key=KEY)).decisions}
+    assert actions["(0019,0010)"] == ("X", "(private creator)")
+    assert actions["(0019,1010)"][0] == "X"
