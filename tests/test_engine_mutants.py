@@ -191,11 +191,15 @@ def test_identifying_values_come_from_every_depth():
 
 def test_a_name_known_only_from_a_sequence_is_removed_from_a_description():
     src = ct()
-    # "Bell" is a clinical word (Bell's palsy): only the dataset's own values can tell
-    src.RequestAttributesSequence[0].RequestingPhysician = "Bell^Zyx"
-    src.StudyDescription = "CT chest Bell"
+    # "White" is a clinical word (white matter): only the dataset's own values can tell
+    src.RequestAttributesSequence[0].RequestingPhysician = "White^Zyx"
+    src.StudyDescription = "CT chest White"
     out, _ = run(src, "clean-descriptors")
-    assert "Bell" not in out.StudyDescription and "CT chest" in out.StudyDescription
+    assert "White" not in out.StudyDescription and "CT chest" in out.StudyDescription
+    # the control: without the name in the dataset, the clinical word stays
+    src.RequestAttributesSequence[0].RequestingPhysician = "Zyx^Qwv"
+    out, _ = run(src, "clean-descriptors")
+    assert "White" in out.StudyDescription
 
 
 def test_values_of_multi_valued_names_are_searched():
@@ -460,3 +464,23 @@ def test_the_plan_records_a_removed_private_creator_as_removed():
     actions = {d.path: (d.action, d.keyword) for d in engine.plan(src, Config(key=KEY)).decisions}
     assert actions["(0019,0010)"] == ("X", "(private creator)")
     assert actions["(0019,1010)"][0] == "X"
+
+
+def test_values_are_gathered_before_the_walk_empties_them():
+    """Referring Physician's Name (0008,0090) is emptied (Z) before Study Description
+    (0008,1030) is cleaned: its words must still be searched for in the description."""
+    import io
+
+    import pydicom
+
+    made = ct()
+    made.ReferringPhysicianName = "White^Zyx"  # "White" is also a clinical word (white matter)
+    made.StudyDescription = "CT chest White"
+    buffer = io.BytesIO()  # written and read back: elements in tag order, as in any file
+    made.save_as(buffer, implicit_vr=False, little_endian=True)
+    src = pydicom.dcmread(io.BytesIO(buffer.getvalue()), force=True)
+    assert list(src.keys()) == sorted(src.keys())
+    out, _ = run(src, "clean-descriptors")
+    assert "White" not in out.StudyDescription and "CT chest" in out.StudyDescription
+    out, _ = run(src, overrides={0x00081030: "C"})  # a recipe's C, without any option
+    assert "White" not in out.StudyDescription
