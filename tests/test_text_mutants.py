@@ -17,11 +17,11 @@ from imgshare.dicom import text
 
 #: The lists as files, in the shipped format (comment lines, several words a line, any case).
 LISTS = {
-    "clinical.txt": "# code meanings\nWhite Bell chest PAIN\nmass artery stent fracture\n",
+    "clinical.txt": "# code meanings\nWhite Bell chest PAIN\nmass artery stent fracture tube\n",
     "technical.txt": "# sequences\nimage scan ct mri  brain\nknee review matter\n",
-    "english.txt": "# common words\npresent seed string read shows\nlung normal\n",
-    "function_words.txt": "# function words\nthe and of a de\n",
-    "proper_nouns.txt": "# names\nWhite Bell Brown\nmill\n",
+    "english.txt": "# common words\npresent seed string read shows\nlung normal brown\n",
+    "function_words.txt": "# function words\nthe and of a de will\n",
+    "proper_nouns.txt": "# names\nWhite Bell Brown\nmill will\n",
 }
 VOCAB = text.load_vocabulary(LISTS.__getitem__)
 CLEANER = text.Cleaner([], VOCAB)
@@ -44,13 +44,15 @@ def test_lists_are_read_into_their_sets():
     vocab = text.load_vocabulary(LISTS.__getitem__)  # read here, not only at import
     assert vocab == VOCAB
     assert VOCAB.clinical == {
-        "white", "bell", "chest", "pain", "mass", "artery", "stent", "fracture",
+        "white", "bell", "chest", "pain", "mass", "artery", "stent", "fracture", "tube",
         "image", "scan", "ct", "mri", "brain", "knee", "review", "matter",
     }  # fmt: skip
-    assert VOCAB.english == {"present", "seed", "string", "read", "shows", "lung", "normal"}
-    assert VOCAB.proper == {"white", "bell", "brown", "mill"}
+    assert VOCAB.english == {
+        "present", "seed", "string", "read", "shows", "lung", "normal", "brown",
+    }  # fmt: skip
+    assert VOCAB.proper == {"white", "bell", "brown", "mill", "will"}
     # function words, and the cue words (titles, relations, agent phrases, ID cues) with them
-    assert {"the", "and", "of", "a", "de"} <= VOCAB.function
+    assert {"the", "and", "of", "a", "de", "will"} <= VOCAB.function
     for cue in ("dr", "ms", "sister", "requested", "by", "mrn", "bed"):
         assert cue in VOCAB.function, cue
     assert not any(w.startswith("#") for s in (VOCAB.clinical, VOCAB.function) for w in s)
@@ -130,6 +132,17 @@ def test_four_letter_plural_and_clinical_forms():
         ("per Dr Zqxw J. Bell", ["Zqxw", "J", "Bell"], ["Dr"]),
         # family name first, then a comma and the given name; nothing after that
         ("Reported by: White, Bell chest", ["White", "Bell"], ["chest"]),
+        # a capitalised weak title is a title; in lower case, only a name written as one goes
+        ("Sister Present", ["Present"], ["Sister"]),
+        ("per sister Present", [], ["sister", "Present"]),
+        # a function word that is also a name goes after a title, not after a preposition
+        ("seen by Dr Will", ["Will"], ["Dr"]),
+        ("Knee Scan per Will", [], ["Will"]),  # Title Case: capitals tell nothing
+        ("Dr will review", [], ["Dr", "will", "review"]),
+        # an initial after a preposition is no name ("to G-J tube")
+        ("referral to G-J tube", [], ["G", "J", "tube"]),
+        ("per Dr Zqxw Present", ["Zqxw"], ["Present"]),  # a known word that is no name stays
+        ("per Dr de White", ["de", "White"], ["Dr"]),  # a particle, then the name
         # at most three name words
         ("per Dr Zqxw Qwv Xkcd White pain", ["Zqxw", "Qwv", "Xkcd"], ["White", "pain"]),
     ],
@@ -215,6 +228,10 @@ def test_numbers_after_id_cues(source, gone, kept):
         ("zqxwitis", True),  # an inflammation of something: a medical word
         ("zqxitis", True),
         ("zqitis", False),  # too short for a compound
+        ("angiostent", True),  # a combining form and a known word
+        ("angiozqxw", False),  # a combining form and an unknown word
+        ("A1B2C3D4E5", False),  # five digits among letters: a serial number
+        ("A1B2C3D4", True),
     ],
 )
 def test_single_tokens(token, kept):
@@ -231,6 +248,9 @@ def test_removed_runs_and_separators():
     assert CLEANER.clean("knee Zqxw; Qwv scan") == f"knee {text.REDACTED}; {text.REDACTED} scan"
     assert CLEANER.clean("Zqxw (Qwv) scan") == f"{text.REDACTED} ({text.REDACTED}) scan"
     assert CLEANER.clean("knee  scan\t\tZqxw") == f"knee scan {text.REDACTED}"
+    # a kept word between two removals keeps them apart
+    assert CLEANER.clean("Zqxw knee Qwv") == f"{text.REDACTED} knee {text.REDACTED}"
+    assert CLEANER.clean(". knee scan") == ". knee scan"  # text that opens with a full stop
 
 
 @pytest.mark.parametrize(
@@ -240,6 +260,7 @@ def test_removed_runs_and_separators():
         ("knee scan Zqxw", 19, f"knee scan {text.REDACTED}"),  # exactly fits
         ("knee scan lung mass", 16, "knee scan lung"),  # cut at a word boundary
         ("knee scan mass Zqxw", 15, "knee scan mass"),
+        ("knee scan Zqxw", 11, "knee scan *"),  # the short marker exactly fits
     ],
 )
 def test_shortened_to_fit(source, limit, expected):
@@ -257,6 +278,7 @@ def test_values_longest_first_and_whole_words_only():
     assert older.clean("kneeBell scan") == "kneeBell scan"  # not a whole word
     assert older.clean("knee BELL scan") == f"knee {text.REDACTED} scan"  # any case
     assert older.clean("knee x scan") == "knee x scan"  # too short to search
+    assert text.Cleaner(["Li"]).clean("knee Li scan") == f"knee {text.REDACTED} scan"
     assert older.clean("KNEEBELL BELLX scan") == "KNEEBELL BELLX scan"  # inside capitals
     assert text.Cleaner([]).clean("knee scan") == "knee scan"  # no values: nothing searched
 
