@@ -181,7 +181,14 @@ def test_identifying_values_come_from_every_depth():
     deeper.RequestingPhysician = "Plover^Dunlin"
     inner.RequestAttributesSequence = Sequence([deeper])
     ds.ReferencedStudySequence = Sequence([inner])
+    ds.AccessionNumber = "ACC-55"  # SH
+    ds.StationAETitle = "RAD_AE_7"  # AE
+    ds.AcquisitionDateTime = "20190704123000"  # DT
+    ds.StudyID = "ST^Gannet"  # SH with a caret: its words too
+    ds.PatientSex = "F"  # CS listed (Z): searched as it is
     values = engine.identifying_values(ds)
+    assert {"ACC-55", "RAD_AE_7", "ST^Gannet", "Gannet", "F"} <= values
+    assert {"20190704", "2019-07-04", "04/07/2019"} <= values
     assert {"Lark", "Wren", "Lark Wren", "Wren Lark"} <= values
     assert {"Finch", "Robin", "Plover", "Dunlin"} <= values
     assert {"19510829", "1951-08-29", "29/08/1951"} <= values
@@ -302,6 +309,8 @@ def test_the_same_patient_id_from_two_issuers_is_two_subjects():
     c, _ = run(_with("P-17", "HOSP_A", study="1.2.3.5"))
     assert a.PatientID != b.PatientID  # an ID is unique only within its issuer
     assert a.PatientID == c.PatientID  # one patient, two studies: one subject
+    d, _ = run(_with("P-18", "HOSP_A"))
+    assert d.PatientID != a.PatientID  # two patients of one issuer
 
 
 def test_a_subject_map_is_matched_on_id_and_issuer():
@@ -326,8 +335,11 @@ def test_without_a_patient_id_the_pseudonym_is_made_per_study():
     assert empty.PatientName == a.PatientName
     none = _with(None, None)
     del none.StudyInstanceUID
-    _, ctx = run(none)
+    other = copy.deepcopy(none)
+    other.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.99"
+    one, ctx = run(none)
     assert any("this file alone" in n for n in ctx.notes)
+    assert one.PatientName != run(other)[0].PatientName  # one pseudonym per file
     with_id, ctx = run(_with("P-17", None))
     assert not ctx.notes
 
