@@ -496,3 +496,23 @@ def test_values_are_gathered_before_the_walk_empties_them():
     assert "White" not in out.StudyDescription and "CT chest" in out.StudyDescription
     out, _ = run(src, overrides={0x00081030: "C"})  # a recipe's C, without any option
     assert "White" not in out.StudyDescription
+
+
+def test_retain_uids_keeps_a_uid_outside_the_table():
+    src = ct()
+    src.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.77")  # Creator-Version UID
+    out, _ = run(src, "retain-uids")
+    assert out[0x00089123].value == "1.2.826.0.1.3680043.8.498.77"
+
+
+def test_numbers_inside_a_replaced_sequence_are_kept():
+    src = ct()
+    item = Dataset()
+    item.ValueType = "IMAGE"
+    item.ReferencedFrameNumber = "3"  # IS: structure, not content
+    item.TextValue = "Doe"
+    src.ContentSequence = Sequence([item])
+    assert TABLE["(0040,A730)"]["basicProfile"] == "D"  # Content Sequence: replaced (D)
+    out, _ = run(src)  # inside it, text is replaced and numbers are kept
+    assert out.ContentSequence[0].ReferencedFrameNumber == 3
+    assert out.ContentSequence[0].TextValue != "Doe"
