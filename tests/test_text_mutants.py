@@ -195,6 +195,7 @@ def test_name_neighbours(source, gone, kept):
     [
         ("knee scan bed 12", ["12"], ["bed"]),
         ("knee bed 12 34 56 scan", ["12", "34", "56"], ["bed", "scan"]),
+        ("knee bed 1 2 3 scan", ["1", "2", "3"], ["bed", "scan"]),  # too short for a pattern
         ("knee bed 12. 34 scan", ["12"], ["34", "scan"]),  # a new sentence ends the number
         ("knee bed 12 stent 34", ["12"], ["stent", "34"]),
         ("mrn", [], ["mrn"]),
