@@ -516,3 +516,17 @@ def test_numbers_inside_a_replaced_sequence_are_kept():
     out, _ = run(src)  # inside it, text is replaced and numbers are kept
     assert out.ContentSequence[0].ReferencedFrameNumber == 3
     assert out.ContentSequence[0].TextValue != "Doe"
+
+
+def test_identifying_values_short_words_empty_values_and_the_deepest_level():
+    ds = Dataset()
+    ds.InstitutionName = "Rook Heath"  # words of four letters are searched too
+    ds.OtherPatientIDs = ["", "MRN-31"]  # an empty value does not stop the others
+    item = ds
+    for _ in range(engine.MAX_DEPTH):  # the deepest level the walker accepts
+        child = Dataset()
+        item.ReferencedSeriesSequence = Sequence([child])
+        item = child
+    item.PatientName = "Gannet^Skua"
+    values = engine.identifying_values(ds)
+    assert {"Rook", "Heath", "MRN-31", "Gannet", "Skua"} <= values
