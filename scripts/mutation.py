@@ -10,6 +10,9 @@ its settings from ``setup.cfg`` in the working folder and writes ``mutants/`` th
 the tests that judge that module. Tests that start worker processes (multiprocessing pools,
 a Dask cluster, a subprocess of the ``imgshare`` command) fail inside mutmut's runner, which
 would count their mutants as killed and inflate the score: they are deselected here.
+mutmut forks each mutant's run from the process that ran the clean tests, so process-wide
+caches (the engine's decision cache) would answer with the unmutated code's results and hide
+mutants: ``IMGSHARE_MUTATION=1`` makes tests/conftest.py empty them at each run's start.
 
     .venv/bin/python scripts/mutation.py [TARGET ...] [--max-children 2] [--keep]
         [--mutants 'imgshare.verify.scan*' ...]
@@ -49,7 +52,7 @@ TARGETS: dict[str, dict[str, list[str]]] = {
     "engine": {
         # the walker, and the VR and value readers it re-exports (moved out of engine.py)
         "mutate": ["src/imgshare/dicom/engine.py", "src/imgshare/dicom/elements.py"],
-        "tests": _tests("tests/test_engine.py", "tests/test_table_conformance.py"),
+        "tests": _tests("tests/test_engine*.py", "tests/test_table_conformance.py"),
     },
     "text": {
         "mutate": ["src/imgshare/dicom/text.py"],

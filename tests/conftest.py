@@ -172,3 +172,29 @@ def built_book() -> Path:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
         pytest.fail(f"strict book build failed (full log: {log}):\n{tail}", pytrace=False)
     return HTML
+
+
+#: Set by scripts/mutation.py. mutmut runs the clean tests in its own process and then forks
+#: one child per mutant, so every process-wide cache filled by the clean run is inherited:
+#: the engine's decision cache would hand each mutant of ``_decide_uncached`` the decisions
+#: of the unmutated code, and the mutant would "survive" untested. Emptied once at the start of
+#: each test session (each mutant's child), before any module-scoped fixture runs the engine.
+MUTATION = os.environ.get("IMGSHARE_MUTATION", "") not in ("", "0")
+
+
+@pytest.fixture(scope="session", autouse=MUTATION)
+def _fresh_caches():
+    """Empty the caches whose contents the code under mutation computes (mutation runs only)."""
+    import sys
+
+    engine = sys.modules.get("imgshare.dicom.engine")
+    if engine is not None:
+        engine._DECISIONS.clear()
+        engine._TAG_TEXTS.clear()
+    elements = sys.modules.get("imgshare.dicom.elements")
+    if elements is not None:
+        elements.dictionary_vr.cache_clear()
+    text = sys.modules.get("imgshare.dicom.text")
+    if text is not None:
+        text._medical_cached.cache_clear()
+    yield
