@@ -50,12 +50,19 @@ class StoreResult:
 
 
 def _ae(calling_aet: str):
+    """An application entity with pynetdicom's own default timeouts.
+
+    Why not shorter: an archive that is busy (a restart after a crash, a shared machine) can
+    take more than ten seconds to answer one C-STORE, and a client that gives up then reports
+    a lost connection for a transfer that would have succeeded. A dead peer is still found at
+    once: its connection is reset, no timeout is waited for.
+    """
     from pynetdicom import AE
 
     ae = AE(ae_title=calling_aet)
-    ae.acse_timeout = 10
-    ae.dimse_timeout = 10
-    ae.network_timeout = 10
+    ae.acse_timeout = 30
+    ae.dimse_timeout = 30
+    ae.network_timeout = 60
     return ae
 
 
