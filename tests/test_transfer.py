@@ -177,8 +177,20 @@ def test_dropped_connection_then_resend(tmp_path) -> None:
     with orthanc.start(workdir=workdir) as again:
         before = again.instance_count()
         assert 0 < before < len(files)
-        dimse.store(again.remote, files)
+        results, attempts = dimse.resend_until_complete(again.remote, files)
+        assert 1 <= attempts <= 3 and len(results) == len(files)
+        assert all(r.ok for r in results)
+        dimse.store(again.remote, files)  # once more: still nothing doubled
         assert again.instance_count() == len(files)
+
+
+def test_resend_until_complete_refuses_what_a_resend_cannot_mend() -> None:
+    """Nothing listening is a refusal, not a loss: it is raised at once, not retried."""
+    nobody = orthanc.Remote("127.0.0.1", orthanc.free_port(), "NOBODY")
+    with pytest.raises(ValueError, match="at least 1"):
+        dimse.resend_until_complete(nobody, [CT], 0)
+    with pytest.raises(AssociationRefused, match="nothing is listening"):
+        dimse.resend_until_complete(nobody, [CT])
 
 
 # --- DICOMweb ---------------------------------------------------------------------------------
@@ -301,3 +313,26 @@ def test_only_values_inside_kept_attributes_go_unsearched(tmp_path: Path) -> Non
     values, shared = loop.identifying_values([testing.save(ds, tmp_path / "a.dcm")])
     assert shared == {"ACME": "InstitutionName"}
     assert values["Smith^Ann"] == "OperatorsName"
+
+
+def test_resend_until_complete_resends_after_each_loss(monkeypatch) -> None:
+    """The retry loop alone (the archive's side is the dropped-connection test above)."""
+    from imgshare.transfer.errors import ConnectionLost
+
+    calls: list[int] = []
+
+    def flaky(remote, paths, calling_aet):
+        calls.append(len(paths))
+        if len(calls) < 3:
+            raise ConnectionLost("lost")
+        return ["stored"]
+
+    monkeypatch.setattr(dimse, "store", flaky)
+    monkeypatch.setattr(dimse.time, "sleep", lambda s: None)
+    nobody = orthanc.Remote("127.0.0.1", 1, "NOBODY")
+    assert dimse.resend_until_complete(nobody, [CT, CT]) == (["stored"], 3)
+    assert calls == [2, 2, 2]  # the whole set every time
+    calls.clear()
+    with pytest.raises(ConnectionLost):
+        dimse.resend_until_complete(nobody, [CT], attempts=2)
+    assert calls == [1, 1]

@@ -271,6 +271,33 @@ def store(
     return results
 
 
+def resend_until_complete(
+    remote: Remote,
+    files: Iterable[Path | str],
+    attempts: int = 3,
+    calling_aet: str = CLIENT_AET,
+) -> tuple[list[StoreResult], int]:
+    """Store the whole set, resending it after a lost connection, at most ``attempts`` times.
+
+    Why: :class:`ConnectionLost` tells the user to resend the whole set, which is safe because
+    the archive keys instances by SOP Instance UID. An archive that has just restarted after a
+    crash, on a busy machine, may drop the first resend too; this does what the message says,
+    a bounded number of times, and raises the last loss if every attempt lost the connection.
+    Returns the results of the attempt that completed and how many attempts it took.
+    """
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    paths = [Path(f) for f in files]
+    for attempt in range(1, attempts + 1):
+        try:
+            return store(remote, paths, calling_aet), attempt
+        except ConnectionLost:
+            if attempt == attempts:
+                raise
+            time.sleep(1.0 * attempt)  # give the archive a moment before the next attempt
+    raise AssertionError("unreachable")
+
+
 def find(
     remote: Remote,
     level: str = "STUDY",
