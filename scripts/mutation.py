@@ -51,7 +51,10 @@ def _tests(*patterns: str) -> list[str]:
 TARGETS: dict[str, dict[str, list[str]]] = {
     "engine": {
         "mutate": ["src/imgshare/dicom/engine.py"],
-        "tests": _tests("tests/test_engine*.py", "tests/test_table_conformance.py"),
+        # test_presets.py: the presets run through the engine (fast, starts no process)
+        "tests": _tests(
+            "tests/test_engine*.py", "tests/test_table_conformance.py", "tests/test_presets.py"
+        ),
     },
     "text": {
         "mutate": ["src/imgshare/dicom/text.py"],
