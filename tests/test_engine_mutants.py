@@ -814,3 +814,34 @@ def test_a_recipes_clean_of_overlay_data_is_left_to_the_pixel_module(monkeypatch
     out, ctx = run(src, overrides={0x60003000: "C"})
     assert out[0x60003000].value == b"\x00\x01" * 2  # the hook, not the walk, cleans it
     assert not ctx.notes
+
+
+def test_the_note_for_a_code_string_that_cannot_be_made_safe():
+    src = ct()
+    src.ImageType = ["ORIGINAL", "PRIMARY", "DR QUENNELL"]  # a title and a name: refused
+    _, ctx = run(src, overrides={0x00080008: "C"})
+    assert "(0008,0008): text could not be cleaned with confidence; emptied" in ctx.notes
+
+
+def test_an_empty_date_to_clean_stays_empty_without_a_note():
+    src = ct()
+    src.ContentDate = ""
+    out, ctx = run(src, "retain-long-modified-dates")
+    assert out.ContentDate == ""
+    assert not any("(0008,0023)" in n for n in ctx.notes), ctx.notes
+
+
+def test_the_allow_list_is_for_the_top_level_at_every_depth_below_it():
+    src = ct()
+    src.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.5")  # Creator-Version UID
+    inner = Dataset()
+    inner.ReferencedSOPInstanceUID = "1.2.3"
+    inner.KVP = "120"
+    item = Dataset()
+    item.SourceImageSequence = Sequence([inner])
+    src.add_new(0x00081115, "SQ", Sequence([item]))  # Referenced Series Sequence
+    config = Config(key=KEY, overrides={0x00081115: "K"}, allow_list=frozenset({0x00081115}))
+    got = reasons(engine.plan(src, config))
+    assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")  # KVP, top level
+    assert got["(0008,9123)"][:2] == ("X", "not on the allow-list")
+    assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
