@@ -845,3 +845,45 @@ def test_the_allow_list_is_for_the_top_level_at_every_depth_below_it():
     assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")  # KVP, top level
     assert got["(0008,9123)"][:2] == ("X", "not on the allow-list")
     assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
+
+
+# --- raw elements read from files: the VR is the one pydicom's decode would give ------------
+
+
+def _reread(ds: Dataset, implicit: bool, swap: tuple[bytes, bytes] | None = None) -> Dataset:
+    import io
+
+    from pydicom import dcmread
+
+    buffer = io.BytesIO()
+    ds.save_as(buffer, implicit_vr=implicit, little_endian=True)
+    data = buffer.getvalue()
+    if swap is not None:
+        assert data.count(swap[0]) == 1
+        data = data.replace(*swap)
+    return dcmread(io.BytesIO(data), force=True)
+
+
+def test_a_safe_private_text_in_an_implicit_vr_file_is_cleaned_as_text():
+    """Implicit VR: the private dictionary, through the block's creator, says LO."""
+    assert "GEMS_ACQU_01" in {c for _, c, _ in engine.profile.safe_private_keys()}
+    src = ct()
+    src.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "LO", "FIESTA")
+    read = _reread(src, implicit=True)
+    _, ctx = run(read, "retain-safe-private", "clean-descriptors")
+    assert reasons(ctx)["(0019,109E)"][0::2] == ("C", "LO")
+
+
+def test_an_attribute_written_as_un_is_judged_by_its_dictionary_vr():
+    """PS3.5 6.2.2: UN for a known attribute; pydicom reads it with the dictionary's VR."""
+    src = ct()
+    src.Manufacturer = "ACME"
+    length = len(b"ACME").to_bytes(2, "little")
+    swap = (
+        b"\x08\x00\x70\x00LO" + length + b"ACME",
+        b"\x08\x00\x70\x00UN\x00\x00" + len(b"ACME").to_bytes(4, "little") + b"ACME",
+    )
+    read = _reread(src, implicit=False, swap=swap)
+    out, ctx = run(read)
+    assert reasons(ctx)["(0008,0070)"] == ("K", "not in Table E.1-1", "LO")
+    assert out.Manufacturer == "ACME"
