@@ -887,3 +887,18 @@ def test_an_attribute_written_as_un_is_judged_by_its_dictionary_vr():
     out, ctx = run(read)
     assert reasons(ctx)["(0008,0070)"] == ("K", "not in Table E.1-1", "LO")
     assert out.Manufacturer == "ACME"
+
+
+def test_a_compound_action_inside_a_sequence_keeps_any_iod_valid():
+    """Inside an item the IOD's Type is not known: X/Z resolves to Z (PS3.15 E.1.1), not
+    to the top-level IOD's Type for the same tag (Acquisition Date is Type 3 in CT)."""
+    assert TABLE["(0008,0022)"]["basicProfile"] == "X/Z"  # Acquisition Date
+    assert "(0008,0006)" not in TABLE  # Language Code Sequence
+    item = Dataset()
+    item.AcquisitionDate = "20200315"
+    src = ct()
+    src.add_new(0x00080006, "SQ", Sequence([item]))
+    out, ctx = run(src)
+    assert reasons(ctx)["(0008,0006)[0].(0008,0022)"][0] == "Z"
+    assert out[0x00080006][0].AcquisitionDate == ""
+    assert 0x00080022 not in out  # top level: Type 3 in the CT Image IOD, so X
