@@ -845,6 +845,10 @@ def test_the_allow_list_is_for_the_top_level_at_every_depth_below_it():
     assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")  # KVP, top level
     assert got["(0008,9123)"][:2] == ("X", "not on the allow-list")
     assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
+    del src.SOPClassUID  # no IOD at the top level either: the levels still differ
+    got = reasons(engine.plan(src, config))
+    assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")
+    assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
 
 
 # --- raw elements read from files: the VR is the one pydicom's decode would give ------------
@@ -902,3 +906,11 @@ def test_a_compound_action_inside_a_sequence_keeps_any_iod_valid():
     assert reasons(ctx)["(0008,0006)[0].(0008,0022)"][0] == "Z"
     assert out[0x00080006][0].AcquisitionDate == ""
     assert 0x00080022 not in out  # top level: Type 3 in the CT Image IOD, so X
+
+
+def test_a_recipes_clean_of_curve_data_removes_it_without_the_pixel_module(no_pixel_module):
+    src = ct()
+    src.add_new(0x50003000, "OW", b"\x00\x01" * 2)  # Curve Data (retired, still met)
+    out, ctx = run(src, overrides={0x50003000: "C"})
+    assert 0x50003000 not in out
+    assert "(5000,3000): graphics cannot be cleaned without pixel checks; removed" in ctx.notes
