@@ -914,3 +914,12 @@ def test_a_recipes_clean_of_curve_data_removes_it_without_the_pixel_module(no_pi
     out, ctx = run(src, overrides={0x50003000: "C"})
     assert 0x50003000 not in out
     assert "(5000,3000): graphics cannot be cleaned without pixel checks; removed" in ctx.notes
+
+
+def test_a_private_element_without_its_creator_goes_under_retain_safe_private():
+    """No creator, no way to tell whose element it is (PS3.5 7.8.1): removed, not an error."""
+    src = ct()
+    src.add_new(0x00451001, "SS", 3)
+    out, ctx = run(src, "retain-safe-private")
+    assert 0x00451001 not in out
+    assert reasons(ctx)["(0045,1001)"][:2] == ("X", engine.PRIVATE_REMOVED)
