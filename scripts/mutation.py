@@ -36,9 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "mutation"
 #: Tests that start processes: deselected by name or marker in every target (see above),
-#: and one by its node id (it runs the command in a subprocess).
+#: and by node id one that runs the command in a subprocess and one that reads the book's
+#: mapping table (book/ is not in the scratch folder; it judges a CSV, not the engine).
 DESELECT = "not workers and not subprocess and not scheduler and not dask"
-DESELECT_IDS = ["tests/test_batch.py::test_bad_input_gives_one_clear_line_each"]
+DESELECT_IDS = [
+    "tests/test_batch.py::test_bad_input_gives_one_clear_line_each",
+    "tests/test_presets.py::test_mapping_table_names_real_attributes",
+]
 
 
 def _tests(*patterns: str) -> list[str]:
@@ -52,7 +56,10 @@ TARGETS: dict[str, dict[str, list[str]]] = {
     "engine": {
         # the walker, and the VR and value readers it re-exports (moved out of engine.py)
         "mutate": ["src/imgshare/dicom/engine.py", "src/imgshare/dicom/elements.py"],
-        "tests": _tests("tests/test_engine*.py", "tests/test_table_conformance.py"),
+        # test_presets.py: the presets run through the engine (fast, starts no process)
+        "tests": _tests(
+            "tests/test_engine*.py", "tests/test_table_conformance.py", "tests/test_presets.py"
+        ),
     },
     "text": {
         "mutate": ["src/imgshare/dicom/text.py"],

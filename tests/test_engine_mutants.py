@@ -530,3 +530,396 @@ def test_identifying_values_short_words_empty_values_and_the_deepest_level():
     item.PatientName = "Gannet^Skua"
     values = engine.identifying_values(ds)
     assert {"Rook", "Heath", "MRN-31", "Gannet", "Skua"} <= values
+
+
+# --- the reasons a reader sees in `imgshare inspect` and in the report ----------------------
+# The expected texts are written here from what the report must say for each rule of the
+# module's docstring; they are the user's only explanation of a removal.
+
+
+def reasons(ctx: engine.Context) -> dict[str, tuple[str, str, str]]:
+    return {d.path: (d.action, d.reason, d.vr) for d in ctx.decisions}
+
+
+def test_the_reason_given_for_each_rule():
+    src = ct()
+    src.add_new(0x00080000, "UL", 100)  # a public group length
+    src.add_new(0x00090100, "LO", "x")  # an odd-group element below any private block
+    src.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.5")  # Creator-Version UID
+    src.add_new(0x00191001, "LO", "x")  # a private element whose block has no creator
+    src.add_new(0x0018FFF0, "LO", "x")  # a public tag the data dictionary does not know
+    got = reasons(engine.plan(src, Config(key=KEY, options=("retain-device-identity",))))
+    assert got["(0008,0000)"][:2] == ("X", "group length")
+    assert got["(0009,0100)"][:2] == ("X", engine.PRIVATE_REMOVED)
+    assert got["(0019,1001)"][:2] == ("X", engine.PRIVATE_REMOVED)
+    assert got["(0008,9123)"][:2] == ("U", "not in the table, but an instance UID")
+    assert got["(0018,FFF0)"][:2] == ("X", "not in the data dictionary: cannot be checked")
+    assert got["(0008,0060)"][:2] == ("K", "not in Table E.1-1")
+    # Patient's Name is Z in the table's Basic Profile column
+    assert got["(0010,0010)"][:2] == ("Z", "Table E.1-1: Patient's Name")
+    # Acquisition Date is X/Z in the table; CT gives it no Type, so X
+    assert (
+        got["(0008,0022)"][1] == "Table E.1-1: Acquisition Date (X/Z resolved by Type in the IOD)"
+    )
+    # Station Name is X/Z/D in the Basic Profile, K under Retain Device Identity
+    assert got["(0008,1010)"][:2] == ("K", "Table E.1-1: Station Name (changed by an option)")
+
+
+def test_the_reason_for_a_recipe_override_and_the_allow_list():
+    src = ct()
+    item = Dataset()
+    item.SliceThickness = "1"
+    inner = Dataset()
+    inner.ReferencedSOPInstanceUID = "1.2.3"
+    inner.SliceThickness = "2"
+    item.SourceImageSequence = Sequence([inner])
+    src.add_new(0x00081115, "SQ", Sequence([item]))  # Referenced Series Sequence
+    config = Config(
+        key=KEY,
+        overrides={0x00180015: "X", 0x00081115: "K"},
+        allow_list=frozenset({0x00081115, 0x00180015}),
+    )
+    got = reasons(engine.plan(src, config))
+    assert got["(0018,0015)"][:2] == ("X", "recipe override")
+    assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")  # KVP
+    # the allow-list is for the top level only: nested attributes keep the table's rules
+    assert got["(0008,1115)[0].(0018,0050)"][:2] == ("K", "not in Table E.1-1")
+    deeper = "(0008,1115)[0].(0008,2112)[0].(0018,0050)"
+    assert got[deeper][:2] == ("K", "not in Table E.1-1")
+
+
+def test_private_creators_are_recorded_with_their_own_reason_and_fate():
+    src = ct()
+    src.private_block(0x0045, "GEMS_HELIOS_01", create=True).add_new(0x01, "SS", 3)
+    src.private_block(0x0011, "ACME", create=True).add_new(0x01, "LO", "Doe^Jane")
+    safe = frozenset({(0x0011, "ACME", 0x01)})
+    out, ctx = run(src, "retain-safe-private", safe_private=safe)
+    got = reasons(ctx)
+    # the creators: LO (PS3.5 7.8.1), kept because an element of their block is kept
+    assert got["(0045,0010)"] == ("K", "private creator", "LO")
+    assert got["(0011,0010)"] == ("K", "private creator", "LO")
+    assert got["(0045,1001)"][:2] == (
+        "K",
+        "safe private attribute of 'GEMS_HELIOS_01' (PS3.15 Table E.3.10-1)",
+    )
+    assert got["(0011,1001)"][:2] == (
+        "K",
+        "safe private attribute of 'ACME' (Retain Safe Private, recipe)",
+    )
+    assert out[0x00450010].value == "GEMS_HELIOS_01" and out[0x00451001].value == 3
+    _, ctx = run(src, "retain-safe-private", "clean-descriptors", safe_private=safe)
+    assert reasons(ctx)["(0011,1001)"][:2] == (
+        "C",
+        "safe private text of 'ACME' (Retain Safe Private, recipe), cleaned (Clean Descriptors)",
+    )
+    dropped = ct()
+    dropped.private_block(0x0045, "GEMS_HELIOS_01", create=True).add_new(0x01, "SS", 3)
+    out, ctx = run(dropped)
+    assert reasons(ctx)["(0045,0010)"] == ("X", "private creator", "LO")
+    assert 0x00450010 not in out
+
+
+def test_a_private_creator_at_the_last_creator_element():
+    """PS3.5 7.8.1: (gggg,0010-00FF) are private creators; 0x00FF reserves (gggg,FF00-FFFF)."""
+    src = ct()
+    src.add_new(0x004500FF, "LO", "GEMS_HELIOS_01")
+    src.add_new(0x0045FF01, "SS", 3)
+    got = reasons(engine.plan(src, Config(key=KEY, options=("retain-safe-private",))))
+    assert got["(0045,00FF)"] == ("K", "private creator", "LO")
+    assert got["(0045,FF01)"][0] == "K"
+
+
+def test_a_private_decision_is_never_reused_for_another_creator_in_any_group():
+    safe_creator, other = ct(), ct()
+    safe_creator.private_block(0x0045, "GEMS_HELIOS_01", create=True).add_new(0x01, "SS", 3)
+    other.private_block(0x0045, "SOMEONE_ELSE", create=True).add_new(0x01, "SS", 3)
+    assert run(safe_creator, "retain-safe-private")[0][0x00451001].value == 3
+    assert 0x00451001 not in run(other, "retain-safe-private")[0]
+    assert run(safe_creator, "retain-safe-private")[0][0x00451001].value == 3
+
+
+def test_a_uid_outside_the_table_is_judged_by_its_value_after_a_listed_one():
+    """The decision for an unlisted UID is never cached, whatever was decided before it."""
+    first, second = ct(), ct()
+    first.add_new(0x00089123, "UI", "1.2.840.10008.1.2.1")  # registered (Explicit VR LE)
+    second.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.77")
+    for _ in range(2):
+        assert run(first)[0][0x00089123].value == "1.2.840.10008.1.2.1"
+        assert run(second)[0][0x00089123].value != "1.2.826.0.1.3680043.8.498.77"
+
+
+def test_several_registered_uids_in_one_attribute_are_kept():
+    src = ct()
+    assert "(0008,0062)" not in TABLE  # SOP Classes in Study, VM 1-n
+    classes = ["1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4"]  # CT, MR Image Storage
+    src.add_new(0x00080062, "UI", classes)
+    out, ctx = run(src)
+    assert list(out.SOPClassesInStudy) == classes
+    assert reasons(ctx)["(0008,0062)"][0] == "K"
+
+
+def test_a_multi_valued_character_set_is_accepted():
+    src = ct()
+    src.SpecificCharacterSet = [
+        "",
+        "ISO 2022 IR 87",
+    ]  # PS3.3 C.12.1.1.2: Japanese, with code extensions
+    out, _ = run(src)  # each name of the list is checked, not the list as one name
+    assert list(out.SpecificCharacterSet) == ["", "ISO 2022 IR 87"]
+
+
+# --- sequences ------------------------------------------------------------------------------
+
+
+def test_a_sequence_the_table_empties_is_emptied_not_walked():
+    src = ct()
+    assert TABLE["(0040,0513)"]["basicProfile"] == "Z"  # Issuer of the Container Identifier Seq.
+    item = Dataset()
+    item.LocalNamespaceEntityID = "HOSPITAL"
+    src.add_new(0x00400513, "SQ", Sequence([item]))
+    out, ctx = run(src)
+    assert 0x00400513 in out and len(out[0x00400513].value) == 0
+
+
+def test_text_two_sequences_deep_inside_a_replaced_sequence_is_replaced():
+    """Inside a D sequence, a sequence outside the table passes the D on to its items."""
+    assert TABLE["(0070,0001)"]["basicProfile"] == "D"  # Graphic Annotation Sequence
+    assert "(0008,0121)" not in TABLE and "(0008,0222)" not in TABLE
+    inner = Dataset()
+    inner.add_new(0x00080222, "LO", "Doe^Jane")  # Manufacturer-related Model Group
+    middle = Dataset()
+    middle.add_new(0x00080121, "SQ", Sequence([inner]))  # Equivalent Code Sequence
+    src = ct()
+    src.add_new(0x00700001, "SQ", Sequence([middle]))
+    out, ctx = run(src)
+    assert out[0x00700001][0][0x00080121][0][0x00080222].value == "DEIDENTIFIED"
+    path = "(0070,0001)[0].(0008,0121)[0].(0008,0222)"
+    assert reasons(ctx)[path][:2] == ("D", "inside a sequence to replace (D)")
+
+
+def test_a_name_inside_a_cleaned_sequence_becomes_the_dummy_name():
+    src = ct()
+    item = Dataset()
+    item.ValueType = "PNAME"
+    item.add_new(0x00142006, "PN", "Doe^Jane")  # Evaluator Name: not in the table
+    item.add_new(0x00143076, "DA", "20200315")  # Date of Gain Calibration: not in the table
+    src.ContentSequence = Sequence([item])
+    assert "(0014,2006)" not in TABLE and "(0014,3076)" not in TABLE
+    out, _ = run(src, "clean-structured-content", "retain-long-full-dates")
+    assert out.ContentSequence[0][0x00142006].value == "DEIDENTIFIED"
+    assert out.ContentSequence[0][0x00143076].value == "20200315"  # full dates retained
+
+
+# --- notes and refusals the report prints ----------------------------------------------------
+
+
+def test_the_note_for_a_date_that_cannot_be_shifted():
+    src = ct()
+    src.ContentDate = "20201399"
+    _, ctx = run(src, "retain-long-modified-dates")
+    assert "(0008,0023): a date could not be shifted with confidence; emptied" in ctx.notes
+
+
+def test_the_refusals_and_notes_about_the_subject():
+    no_id = ct()
+    del no_id.PatientID
+    with pytest.raises(engine.DeidError) as err:
+        run(no_id, subjects={"PAT-001": Subject("T-1", 0)})
+    assert str(err.value) == "no Patient ID: the file cannot be matched to the subject map"
+    with pytest.raises(engine.DeidError) as err:
+        run(ct(), subjects={"SOMEONE-ELSE": Subject("T-1", 0)})
+    assert str(err.value) == (
+        "patient is not in the subject map (matched on Patient ID and Issuer of "
+        "Patient ID; neither is printed)"
+    )
+    _, ctx = run(no_id)
+    assert ctx.notes == ["no Patient ID: pseudonym and date offset made for this study alone"]
+    del no_id.StudyInstanceUID
+    _, ctx = run(no_id)
+    assert ctx.notes == [
+        "no Patient ID and no Study Instance UID: pseudonym made for this file alone"
+    ]
+
+
+def test_identifying_values_include_unlimited_character_ids():
+    src = ct()
+    assert TABLE["(0018,9371)"]["basicProfile"] == "D"  # X-Ray Detector ID, UC (PS3.6)
+    src.add_new(0x00189371, "UC", "DET-7781-QX")
+    assert "DET-7781-QX" in engine.identifying_values(src)
+
+
+# --- Clean Graphics without the pixel module ------------------------------------------------
+
+
+@pytest.fixture
+def no_pixel_module(monkeypatch):
+    """As on an installation without imgshare.pixels: no hooks registered, none loadable."""
+    from imgshare.dicom import hooks
+
+    monkeypatch.setattr(hooks, "PIXEL_HOOKS", {})
+    monkeypatch.setattr(engine.hooks, "PIXEL_HOOKS", hooks.PIXEL_HOOKS)
+    monkeypatch.setattr(hooks, "_load_pixel_module", lambda: None)
+    monkeypatch.setattr(engine, "_DECISIONS", {})  # decisions made with the module present
+    return hooks
+
+
+def test_pixel_options_are_refused_without_the_pixel_module(no_pixel_module):
+    with pytest.raises(engine.DeidError) as err:
+        run(ct(), "clean-pixel-data", "clean-recognizable-visual-features")
+    assert str(err.value) == (
+        "option(s) clean-pixel-data, clean-recognizable-visual-features need the pixel "
+        "module, not installed"
+    )
+
+
+def test_overlays_go_under_clean_graphics_without_the_pixel_module(no_pixel_module):
+    assert TABLE["(60XX,3000)"]["cleanGraphOpt"] == "C"  # Overlay Data
+    assert TABLE["(50XX,XXXX)"]["cleanGraphOpt"] == "C"  # Curve Data
+    src = ct()
+    src.add_new(0x60000010, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    src.add_new(0x60020010, "US", 4)
+    src.add_new(0x60023000, "OW", b"\x00\x01" * 2)
+    src.add_new(0x50003000, "OW", b"\x00\x01" * 2)  # Curve Data (retired, still met)
+    out, ctx = run(src, "clean-graphics", "clean-descriptors")
+    got = reasons(ctx)
+    assert got["(0008,103E)"][0] == "C"  # Series Description: cleaned, not graphics
+    for path in ("(6000,3000)", "(6002,3000)", "(5000,3000)"):
+        assert got[path][:2] == (
+            "X",
+            "Clean Graphics: overlay/curve cannot be checked without the pixel module",
+        )
+    assert not any(e.tag >> 24 in (0x50, 0x60) for e in out)
+    # attributes of other groups that Clean Graphics cleans are not graphics
+    assert got["(0010,0010)"][0] == "Z"
+
+
+def test_a_recipes_clean_of_overlay_data_removes_it_without_the_pixel_module(no_pixel_module):
+    src = ct()
+    src.add_new(0x60000010, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    out, ctx = run(src, overrides={0x60003000: "C"})
+    assert 0x60003000 not in out
+    assert "(6000,3000): graphics cannot be cleaned without pixel checks; removed" in ctx.notes
+
+
+def test_a_recipes_clean_of_overlay_data_is_left_to_the_pixel_module(monkeypatch):
+    from imgshare.dicom import hooks
+
+    seen = []
+    monkeypatch.setitem(hooks.PIXEL_HOOKS, "clean-graphics", lambda ds, ctx: seen.append(1) or [])
+    src = ct()
+    src.add_new(0x60000010, "US", 4)
+    src.add_new(0x60003000, "OW", b"\x00\x01" * 2)
+    out, ctx = run(src, overrides={0x60003000: "C"})
+    assert out[0x60003000].value == b"\x00\x01" * 2  # the hook, not the walk, cleans it
+    assert not ctx.notes
+
+
+def test_the_note_for_a_code_string_that_cannot_be_made_safe():
+    src = ct()
+    src.ImageType = ["ORIGINAL", "PRIMARY", "DR QUENNELL"]  # a title and a name: refused
+    _, ctx = run(src, overrides={0x00080008: "C"})
+    assert "(0008,0008): text could not be cleaned with confidence; emptied" in ctx.notes
+
+
+def test_an_empty_date_to_clean_stays_empty_without_a_note():
+    src = ct()
+    src.ContentDate = ""
+    out, ctx = run(src, "retain-long-modified-dates")
+    assert out.ContentDate == ""
+    assert not any("(0008,0023)" in n for n in ctx.notes), ctx.notes
+
+
+def test_the_allow_list_is_for_the_top_level_at_every_depth_below_it():
+    src = ct()
+    src.add_new(0x00089123, "UI", "1.2.826.0.1.3680043.8.498.5")  # Creator-Version UID
+    inner = Dataset()
+    inner.ReferencedSOPInstanceUID = "1.2.3"
+    inner.KVP = "120"
+    item = Dataset()
+    item.SourceImageSequence = Sequence([inner])
+    src.add_new(0x00081115, "SQ", Sequence([item]))  # Referenced Series Sequence
+    config = Config(key=KEY, overrides={0x00081115: "K"}, allow_list=frozenset({0x00081115}))
+    got = reasons(engine.plan(src, config))
+    assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")  # KVP, top level
+    assert got["(0008,9123)"][:2] == ("X", "not on the allow-list")
+    assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
+    del src.SOPClassUID  # no IOD at the top level either: the levels still differ
+    got = reasons(engine.plan(src, config))
+    assert got["(0018,0060)"][:2] == ("X", "not on the allow-list")
+    assert got["(0008,1115)[0].(0008,2112)[0].(0018,0060)"][:2] == ("K", "not in Table E.1-1")
+
+
+# --- raw elements read from files: the VR is the one pydicom's decode would give ------------
+
+
+def _reread(ds: Dataset, implicit: bool, swap: tuple[bytes, bytes] | None = None) -> Dataset:
+    import io
+
+    from pydicom import dcmread
+
+    buffer = io.BytesIO()
+    ds.save_as(buffer, implicit_vr=implicit, little_endian=True)
+    data = buffer.getvalue()
+    if swap is not None:
+        assert data.count(swap[0]) == 1
+        data = data.replace(*swap)
+    return dcmread(io.BytesIO(data), force=True)
+
+
+def test_a_safe_private_text_in_an_implicit_vr_file_is_cleaned_as_text():
+    """Implicit VR: the private dictionary, through the block's creator, says LO."""
+    assert "GEMS_ACQU_01" in {c for _, c, _ in engine.profile.safe_private_keys()}
+    src = ct()
+    src.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "LO", "FIESTA")
+    read = _reread(src, implicit=True)
+    _, ctx = run(read, "retain-safe-private", "clean-descriptors")
+    assert reasons(ctx)["(0019,109E)"][0::2] == ("C", "LO")
+
+
+def test_an_attribute_written_as_un_is_judged_by_its_dictionary_vr():
+    """PS3.5 6.2.2: UN for a known attribute; pydicom reads it with the dictionary's VR."""
+    src = ct()
+    src.Manufacturer = "ACME"
+    length = len(b"ACME").to_bytes(2, "little")
+    swap = (
+        b"\x08\x00\x70\x00LO" + length + b"ACME",
+        b"\x08\x00\x70\x00UN\x00\x00" + len(b"ACME").to_bytes(4, "little") + b"ACME",
+    )
+    read = _reread(src, implicit=False, swap=swap)
+    out, ctx = run(read)
+    assert reasons(ctx)["(0008,0070)"] == ("K", "not in Table E.1-1", "LO")
+    assert out.Manufacturer == "ACME"
+
+
+def test_a_compound_action_inside_a_sequence_keeps_any_iod_valid():
+    """Inside an item the IOD's Type is not known: X/Z resolves to Z (PS3.15 E.1.1), not
+    to the top-level IOD's Type for the same tag (Acquisition Date is Type 3 in CT)."""
+    assert TABLE["(0008,0022)"]["basicProfile"] == "X/Z"  # Acquisition Date
+    assert "(0008,0006)" not in TABLE  # Language Code Sequence
+    item = Dataset()
+    item.AcquisitionDate = "20200315"
+    src = ct()
+    src.add_new(0x00080006, "SQ", Sequence([item]))
+    out, ctx = run(src)
+    assert reasons(ctx)["(0008,0006)[0].(0008,0022)"][0] == "Z"
+    assert out[0x00080006][0].AcquisitionDate == ""
+    assert 0x00080022 not in out  # top level: Type 3 in the CT Image IOD, so X
+
+
+def test_a_recipes_clean_of_curve_data_removes_it_without_the_pixel_module(no_pixel_module):
+    src = ct()
+    src.add_new(0x50003000, "OW", b"\x00\x01" * 2)  # Curve Data (retired, still met)
+    out, ctx = run(src, overrides={0x50003000: "C"})
+    assert 0x50003000 not in out
+    assert "(5000,3000): graphics cannot be cleaned without pixel checks; removed" in ctx.notes
+
+
+def test_a_private_element_without_its_creator_goes_under_retain_safe_private():
+    """No creator, no way to tell whose element it is (PS3.5 7.8.1): removed, not an error."""
+    src = ct()
+    src.add_new(0x00451001, "SS", 3)
+    out, ctx = run(src, "retain-safe-private")
+    assert 0x00451001 not in out
+    assert reasons(ctx)["(0045,1001)"][:2] == ("X", engine.PRIVATE_REMOVED)
