@@ -177,3 +177,23 @@ def test_plain_run_on_the_samples(key: Path, tmp_path: Path) -> None:
     assert set(failed) == set(SAMPLES_HELD)
     for name, option in SAMPLES_HELD.items():
         assert f"--option {option}" in failed[name]
+
+
+def test_hand_listed_sop_classes_are_the_ones_pydicom_names() -> None:
+    """The triage's typed-in SOP Class UIDs, read back through pydicom's UID dictionary."""
+    from pydicom.uid import UID
+
+    from imgshare.pixels import triage
+
+    words = {  # label word -> what pydicom's name must contain
+        "computed radiography": "Computed Radiography", "digital X-ray": "Digital X-Ray",
+        "mammography": "Mammography", "intra-oral": "Intra-Oral", "enhanced X-ray angiography":
+        "Enhanced XA", "X-ray angiography": "Angiographic", "enhanced X-ray fluoroscopy":
+        "Enhanced XRF", "X-ray fluoroscopy": "Radiofluoroscopic", "tomosynthesis":
+        "Tomosynthesis", "PDF": "Encapsulated PDF", "CDA": "Encapsulated CDA",
+    }  # fmt: skip
+    for uid, label in {**triage.POSSIBLE_CLASSES, **triage.ENCAPSULATED}.items():
+        name = UID(uid).name
+        assert name.endswith("Storage") or " Storage - " in name, (uid, name)
+        word = next(w for w in words if w in label)
+        assert words[word] in name, (uid, label, name)

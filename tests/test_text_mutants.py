@@ -37,6 +37,15 @@ def clean(source: str) -> list[str]:
     return words(out)
 
 
+def _gone_and_kept(source: str, gone: list[str], kept: list[str]) -> None:
+    """The words of ``source`` that the cleaner must remove, and those it must keep."""
+    left = clean(source)
+    for g in gone:
+        assert g not in left, (source, left)
+    for k in kept:
+        assert k in left, (source, left)
+
+
 # --- the vocabulary as read from its lists ------------------------------------------------
 
 
@@ -148,11 +157,7 @@ def test_four_letter_plural_and_clinical_forms():
     ],
 )
 def test_names_after_cues(source, gone, kept):
-    left = clean(source)
-    for g in gone:
-        assert g not in left, (source, left)
-    for k in kept:
-        assert k in left, (source, left)
+    _gone_and_kept(source, gone, kept)
 
 
 def test_a_capitalised_known_name_inside_sentence_case_text_goes():
@@ -180,11 +185,7 @@ def test_a_capitalised_known_name_inside_sentence_case_text_goes():
     ],
 )
 def test_name_neighbours(source, gone, kept):
-    left = clean(source)
-    for g in gone:
-        assert g not in left, (source, left)
-    for k in kept:
-        assert k in left, (source, left)
+    _gone_and_kept(source, gone, kept)
 
 
 # --- numbers after ID cues ------------------------------------------------------------------
@@ -202,11 +203,7 @@ def test_name_neighbours(source, gone, kept):
     ],
 )
 def test_numbers_after_id_cues(source, gone, kept):
-    left = clean(source)
-    for g in gone:
-        assert g not in left, (source, left)
-    for k in kept:
-        assert k in left, (source, left)
+    _gone_and_kept(source, gone, kept)
 
 
 # --- single tokens ---------------------------------------------------------------------------

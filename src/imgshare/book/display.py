@@ -22,6 +22,7 @@ this for every page at once, so that no chapter carries presentation code:
 from __future__ import annotations
 
 import sys
+import textwrap
 from html.parser import HTMLParser
 from typing import Any
 
@@ -326,6 +327,12 @@ def with_sphinx_setup(text: str) -> str:
 
 
 # --- figures ----------------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int) -> str:
+    """Text broken into lines of at most ``width`` characters for a figure's label, between
+    words only (a long word or a hyphenated term is never split)."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def smallest_font(fig) -> float:

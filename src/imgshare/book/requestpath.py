@@ -210,7 +210,7 @@ def figure(steps: Sequence[Step] = STEPS):
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    from imgshare.book.display import PAGE_WIDTH_IN
+    from imgshare.book.display import PAGE_WIDTH_IN, wrap
 
     dy, w, h, x = 0.7, 2.1, 0.46, 2.1  # inches: the axes are drawn one unit to the inch
     fig = plt.figure(figsize=(PAGE_WIDTH_IN, dy * len(steps) + 0.1))
@@ -221,9 +221,9 @@ def figure(steps: Sequence[Step] = STEPS):
         positions[s.key] = y
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.04",
                                     fc="#e8f0fe", ec="grey"))  # fmt: skip
-        ax.text(x, y, _wrap(f"{i + 1}. {s.name}", 26), ha="center", va="center", fontsize=9,
+        ax.text(x, y, wrap(f"{i + 1}. {s.name}", 26), ha="center", va="center", fontsize=9,
                 weight="bold")  # fmt: skip
-        ax.text(x + w / 2 + 0.2, y, _wrap(s.decides, 46), ha="left", va="center", fontsize=8,
+        ax.text(x + w / 2 + 0.2, y, wrap(s.decides, 46), ha="left", va="center", fontsize=8,
                 color="#444444", style="italic")  # fmt: skip
     keys = [s.key for s in steps]
     for a, b in zip(keys, keys[1:], strict=False):
@@ -241,14 +241,3 @@ def figure(steps: Sequence[Step] = STEPS):
     ax.set_ylim(-(len(steps) - 1) * dy - h / 2 - 0.1, h / 2 + 0.1)
     ax.axis("off")
     return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])

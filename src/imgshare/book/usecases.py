@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imgshare.book.display import PAGE_WIDTH_IN
+from imgshare.book.display import PAGE_WIDTH_IN, wrap
 
 #: Impact criteria (1 = low, 5 = high) and complexity/risk criteria (1 = low, 5 = high).
 IMPACT = ("requests", "research_value")
@@ -132,11 +132,11 @@ def tree_figure(decisions: tuple[Question, ...] = DECISIONS):
     box = {"boxstyle": "round,pad=0.4", "ec": "grey"}
     for i, q in enumerate(decisions):
         y = -i
-        ax.text(0, y, _wrap(q.text, 30), ha="center", va="center", fontsize=9,
+        ax.text(0, y, wrap(q.text, 30), ha="center", va="center", fontsize=9,
                 bbox={**box, "fc": "#e8f0fe"})  # fmt: skip
         ax.annotate("", (1.25, y), (0.95, y), arrowprops={"arrowstyle": "->", "color": "grey"})
         ax.text(1.1, y + 0.12, "yes", fontsize=8, ha="center")
-        label = "\n".join(q.options) + "\n(" + _wrap(q.why, 34) + ")"
+        label = "\n".join(q.options) + "\n(" + wrap(q.why, 34) + ")"
         ax.text(1.3, y, label, ha="left", va="center", fontsize=8,
                 bbox={**box, "fc": "#e6f4ea"})  # fmt: skip
         if i < n - 1:
@@ -150,14 +150,3 @@ def tree_figure(decisions: tuple[Question, ...] = DECISIONS):
     ax.axis("off")
     fig.tight_layout()
     return fig
-
-
-def _wrap(text: str, width: int = 22) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
