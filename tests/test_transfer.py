@@ -180,7 +180,7 @@ def test_dropped_connection_then_resend(tmp_path) -> None:
         results, attempts = dimse.resend_until_complete(again.remote, files)
         assert 1 <= attempts <= 3 and len(results) == len(files)
         assert all(r.ok for r in results)
-        dimse.store(again.remote, files)  # once more: still nothing doubled
+        dimse.resend_until_complete(again.remote, files)  # once more: still nothing doubled
         assert again.instance_count() == len(files)
 
 
