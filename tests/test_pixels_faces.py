@@ -164,3 +164,15 @@ def test_dicom_head_series_is_defaced_once_from_the_command_line(moved, key, tmp
     assert changed >= 0.95 and kept >= 0.99
     assert facecheck.faces_found(views) == 0
     assert not (tmp_path / "out" / ".imgshare-defaced").exists()  # the work folder went
+
+
+def test_registration_is_the_same_on_every_run() -> None:
+    """Multi-threaded ITK registration varied from run to run; a release must not."""
+    from imgshare.pixels import deface, movedhead
+
+    head = movedhead.make()
+    first, second = (
+        deface.register(deface._coarse(head.image), deface._coarse_template()).GetParameters()
+        for _ in range(2)
+    )
+    assert first == second

@@ -105,7 +105,15 @@ def register(subject, moving):
     reg.SetSmoothingSigmasPerLevel([2.0, 0.0])
     reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     reg.SetInitialTransform(init, inPlace=False)
-    return reg.Execute(subject, moving)
+    # One thread: with several, ITK sums the metric in an order that varies from run to run,
+    # and the same head was registered (and defaced) differently on each run; once, a face
+    # detector still found a face. The registration's own thread setting is not enough.
+    threads = sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
+    sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(1)
+    try:
+        return reg.Execute(subject, moving)
+    finally:
+        sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(threads)
 
 
 def _coarse(img, spacing: float = 2.5):
