@@ -92,7 +92,9 @@ def test_journal_holds_no_identifiers(corpus: Path, cfg: config.Config, tmp_path
     assert "Doe" not in text and "PAT-" not in text and "f0001" not in text
 
 
-def test_lost_worker_is_survived(corpus: Path, cfg: config.Config, tmp_path: Path) -> None:
+def test_lost_workers_are_survived(corpus: Path, cfg: config.Config, tmp_path: Path) -> None:
+    """Every worker is killed once mid-run: the tasks must carry all they need, since a
+    dead worker takes its data with it (scattered settings were lost that way in CI)."""
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -101,8 +103,14 @@ def test_lost_worker_is_survived(corpus: Path, cfg: config.Config, tmp_path: Pat
             pids = list(client.run(os.getpid).values())
         out = tmp_path / "out"
         box: dict = {}
-        runner = threading.Thread(target=lambda: box.update(
-            rep=batch.run(corpus, out, cfg, scheduler=cluster.scheduler_address)))  # fmt: skip
+
+        def run() -> None:
+            try:
+                box["rep"] = batch.run(corpus, out, cfg, scheduler=cluster.scheduler_address)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                box["error"] = exc
+
+        runner = threading.Thread(target=run)
         runner.start()
         log = journal.path_for(out)
         deadline = time.monotonic() + 60
@@ -110,8 +118,10 @@ def test_lost_worker_is_survived(corpus: Path, cfg: config.Config, tmp_path: Pat
             log.exists() and len(log.read_text().splitlines()) > 5
         ):
             time.sleep(0.01)
-        os.kill(pids[0], signal.SIGKILL)
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
         runner.join(timeout=180)
+    assert "error" not in box, f"the run failed: {box.get('error')!r}"
     rep = box["rep"]
     assert rep.counts == {"found": 120, "processed": 120, "skipped": 0, "failed": 0}
     assert not list(out.rglob("*.imgshare-tmp"))

@@ -70,7 +70,11 @@ def results(
     """Results in input order, with a bounded number of tasks in flight."""
     client, cluster = client_for(scheduler)
     try:
-        setup = client.scatter((cfg, str(dst), durable, chunk_function, init), broadcast=True)
+        # The settings travel inside every task (a few hundred bytes), not scattered once:
+        # Dask's memory manager keeps one copy of scattered data even when asked to
+        # broadcast it, and a worker that dies with that copy leaves every task unrunnable
+        # ("lost scattered data, which can't be recovered").
+        setup = (cfg, str(dst), durable, chunk_function, init)
         workers = len(client.scheduler_info().get("workers", {}))
         size = group_size(len(jobs), workers)
         groups = [jobs[i : i + size] for i in range(0, len(jobs), size)]
