@@ -1,11 +1,17 @@
 """Write src/imgshare/profile/iod_types.json: the Type, per IOD, of each attribute whose
-Basic Profile action is compound (X/Z, X/D, Z/D, X/Z/D, X/Z/U*).
+Basic Profile action is compound (X/Z, X/D, Z/D, X/Z/D, X/Z/U*), at the top level and
+inside the sequences where the IOD's modules define it.
 
 Why: PS3.15 E.1.1 resolves a compound action by the attribute's Type in the IOD (keep the
 file conformant with the least information). The IOD and module tables come from the DICOM
 standard as shipped, offline, by highdicom (its _standard folder, itself parsed from the
 standard by innolitics/dicom-standard). Only the few attributes the profile needs are
 kept, so the package does not carry the 22 MB table. Run: python scripts/make_iod_types.py
+
+Keys: the attribute's tag ("0008114A"), or inside sequences the path of tags from the top
+("00081115/0008114A/00081155": Referenced Series Sequence > Referenced Instance Sequence >
+Referenced SOP Instance UID). Where modules of one IOD give one path different Types, the
+strictest (1 before 1C, 2, 2C, 3) is kept: an attribute some module requires must stay.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import highdicom
-from pydicom.datadict import keyword_for_tag
+from pydicom.datadict import keyword_for_tag, tag_for_keyword
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "src" / "imgshare" / "profile"
@@ -39,9 +45,12 @@ def main() -> None:
         types: dict[str, str] = {}
         for module in iod_modules.get(iod, []):
             for attr in module_attrs.get(module["key"], []):
-                if attr["path"] or attr["keyword"] not in compound:
+                if attr["keyword"] not in compound:
                     continue
-                tag = compound[attr["keyword"]]
+                parents = [tag_for_keyword(k) for k in attr["path"]]
+                if None in parents:
+                    continue  # a sequence pydicom's dictionary does not name
+                tag = "/".join([*(f"{t:08X}" for t in parents), compound[attr["keyword"]]])
                 # If the attribute is present, its module is present, whatever the module's
                 # usage (M, C or U): the attribute's Type within the module applies.
                 kind = attr["type"]

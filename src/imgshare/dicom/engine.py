@@ -239,30 +239,30 @@ _DECISIONS: dict[tuple, tuple[str, str]] = {}
 
 
 def _decide(
-    ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
+    ds: Dataset,
+    tag: BaseTag,
+    vr: str,
+    ctx: Context,
+    depth: int,
+    mode: str | None,
+    parents: tuple[int, ...] = (),
 ) -> tuple[str, str]:
     """The action for one element and the reason for it.
 
     For a standard element the decision depends only on the settings, the tag, the VR, the
-    level and the IOD, so it is computed once per process and reused: this is most of the
-    elements of most files. The exceptions are private elements (their creator decides) and
-    UIDs that the table does not list (whether the value is a registered UID decides).
+    level (the sequences it sits in) and the IOD, so it is computed once per process and
+    reused: this is most of the elements of most files. The exceptions are private elements
+    (their creator decides) and UIDs that the table does not list (whether the value is a
+    registered UID decides).
     """
     if not cacheable(tag, vr, ctx.config):
-        return _decide_uncached(ds, tag, vr, ctx, depth, mode)
-    key = (
-        ctx.config.decision_key,
-        int(tag),
-        vr,
-        depth == 0,
-        mode,
-        ctx.sop_class if depth == 0 else None,
-    )
+        return _decide_uncached(ds, tag, vr, ctx, depth, mode, parents)
+    key = (ctx.config.decision_key, int(tag), vr, depth == 0, mode, ctx.sop_class, parents)
     found = _DECISIONS.get(key)
     if found is None:
         if len(_DECISIONS) > 100_000:
             _DECISIONS.clear()
-        found = _DECISIONS[key] = _decide_uncached(ds, tag, vr, ctx, depth, mode)
+        found = _DECISIONS[key] = _decide_uncached(ds, tag, vr, ctx, depth, mode, parents)
     return found
 
 
@@ -277,7 +277,13 @@ def cacheable(tag: int, vr: str, config: Config) -> bool:
 
 
 def _decide_uncached(
-    ds: Dataset, tag: BaseTag, vr: str, ctx: Context, depth: int, mode: str | None
+    ds: Dataset,
+    tag: BaseTag,
+    vr: str,
+    ctx: Context,
+    depth: int,
+    mode: str | None,
+    parents: tuple[int, ...] = (),
 ) -> tuple[str, str]:
     cfg = ctx.config
     group, element = tag >> 16, tag & 0xFFFF
@@ -314,7 +320,7 @@ def _decide_uncached(
     row = profile.row_for(lookup)
     if row is not None:
         action = profile.action_for(row, cfg.options)
-        resolved = profile.resolve_compound(action, int(tag), ctx.sop_class if depth == 0 else None)
+        resolved = profile.resolve_compound(action, int(tag), ctx.sop_class, parents)
         graphics = resolved == "C" and (group & 0xFF00) in (0x6000, 0x5000)
         if graphics and "clean-graphics" not in hooks.PIXEL_HOOKS:
             return "X", "Clean Graphics: overlay/curve cannot be checked without the pixel module"
@@ -356,7 +362,13 @@ def _registered_uid(ds: Dataset, tag: BaseTag, keyword: str) -> bool:
 
 
 def _walk(
-    ds: Dataset, ctx: Context, apply: bool, depth: int, prefix: str, mode: str | None
+    ds: Dataset,
+    ctx: Context,
+    apply: bool,
+    depth: int,
+    prefix: str,
+    mode: str | None,
+    parents: tuple[int, ...] = (),
 ) -> None:
     if depth > MAX_DEPTH:
         raise DeidError(f"sequences nested deeper than {MAX_DEPTH} levels")
@@ -365,7 +377,7 @@ def _walk(
     for tag in list(ds.keys()):
         try:
             vr = resolved_vr(ds, tag)
-            action, reason = _decide(ds, tag, vr, ctx, depth, mode)
+            action, reason = _decide(ds, tag, vr, ctx, depth, mode, parents)
         except DeidError:
             raise
         except Exception as exc:  # a value pydicom cannot parse
@@ -382,7 +394,7 @@ def _walk(
             continue  # kept elements stay raw: written back byte for byte, and fast
         path = f"{prefix}{_tag_text(tag)}"
         try:
-            _act(ds, tag, vr, action, ctx, apply, depth, path, mode)
+            _act(ds, tag, vr, action, ctx, apply, depth, path, mode, parents)
         except DeidError:
             raise
         except Exception as exc:
@@ -406,6 +418,7 @@ def _act(
     depth: int,
     path: str,
     mode: str | None,
+    parents: tuple[int, ...] = (),
 ) -> None:
     if action == "X":
         if apply:
@@ -425,7 +438,7 @@ def _act(
             return
         sub_mode = {"D": "D", "C": "C"}.get(action, mode)
         for i, item in enumerate(elem.value):
-            _walk(item, ctx, apply, depth + 1, f"{path}[{i}].", sub_mode)
+            _walk(item, ctx, apply, depth + 1, f"{path}[{i}].", sub_mode, (*parents, int(tag)))
         return
     if not apply:
         return

@@ -238,22 +238,38 @@ def action_for(row: Row, options: tuple[str, ...]) -> str:
     return "K" if "K" in chosen else chosen[0]
 
 
-def resolve_compound(action: str, tag: int, sop_class_uid: str | None) -> str:
+def resolve_compound(
+    action: str, tag: int, sop_class_uid: str | None, parents: tuple[int, ...] = ()
+) -> str:
     """Resolve X/Z, X/D, Z/D, X/Z/D and X/Z/U* by the attribute's Type in the IOD (E.1.1).
 
     Type 1 needs a value (D, or U for a sequence of references), Type 2 needs the attribute
-    present (Z, or D where Z is not offered), Type 3 may go (X). Where the IOD is unknown or
-    does not list the attribute at top level, the choice that keeps any IOD valid is taken
-    (D, Z or U): it carries no original value either way.
+    present (Z, or D where Z is not offered), Type 3 may go (X). PARENTS are the tags of the
+    sequences the attribute sits in, from the top: inside a sequence the Type is the one the
+    sequence's macro gives it (Institution Name is Type 3 at the top of a CT image and Type
+    1C inside its Referring Physician Identification Sequence). Where the IOD is unknown, or
+    an attribute inside a sequence is not listed at its path, the choice that keeps any IOD
+    valid is taken (D, Z or U): it carries no original value either way. A top-level
+    attribute the IOD does not list may go. Nested references (X/Z/U*) are always replaced
+    (U), for the reason given below.
     """
     if "/" not in action:
         return action
     allowed = action.replace("*", "").split("/")
     types = iod_types().get(sop_class_uid or "")
+    key = "/".join(f"{t:08X}" for t in (*parents, tag))
     if types is None:
         kind = "1"  # unknown IOD: keep it valid whatever it is
+    elif parents and "U" in allowed:
+        # X/Z/U* inside a sequence: references are kept, with new UIDs. Emptying a Type 2
+        # Source Image Sequence in a per-frame Derivation Image Sequence (as its Type asks)
+        # leaves the Common Instance Reference Module describing references that are gone,
+        # an error dciodvfy reports; E.1.1 asks for U where it keeps the IOD conformant.
+        kind = "1"
+    elif parents:
+        kind = types.get(key, "1")  # a sequence's item we cannot place: keep it valid
     else:
-        kind = types.get(f"{tag:08X}", "3")  # not in the IOD: free to remove
+        kind = types.get(key, "3")  # not in the IOD: free to remove
     if kind.startswith("1"):
         for pick in ("U", "D", "Z"):
             if pick in allowed:
