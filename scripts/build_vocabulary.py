@@ -4,9 +4,9 @@ Why a script: the lists are derived data; shipping them keeps the toolkit offlin
 and this script makes them again from pinned sources, so a reviewer can check them.
 
 - ``clinical.txt``: every word of the code meanings in pydicom's copy of the DICOM content
-  mapping resource (PS3.16 context groups: DCM, SCT, NCIt, RadLex, RxNorm codes), of the context
-  group names, and of the data dictionary's attribute names (pydicom, MIT licence; the DICOM
-  standard's text is free to use, NEMA).
+  mapping resource (PS3.16 context groups: DCM, SCT, NCIt, RadLex, RxNorm codes; not the animal
+  breeds, see BREEDS), of the context group names, and of the data dictionary's attribute names
+  (pydicom, MIT licence; the DICOM standard's text is free to use, NEMA).
 - ``proper_nouns.txt``: the capitalised entries of SCOWL's British English list (Debian package
   ``wbritish``; SCOWL licence, permissive): names of people and places, to be recognised as such.
 - ``english.txt``: common English words (the source is chosen by ``--english``; the shipped list
@@ -26,6 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "imgshare" / "dicom" / "vocabulary"
 SCOWL = Path("/usr/share/dict/british-english")
+#: Context groups whose code meanings are mostly proper names: Breed (CID 7480) and Breed
+#: Registry (CID 7481), and breeds outside any group ("... cattle breed (organism)"). Their
+#: words would let place and family names through ("Göttingen Miniature pig breed", "Santa
+#: Inês sheep breed"); a human trial's descriptor does not need them.
+BREEDS = {7480, 7481}
+BREED_WORD = re.compile(r"breed", re.I)  # also "superbreed (organism)"
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
@@ -47,7 +53,9 @@ def clinical() -> set[str]:
     generic: set[str] = set()
     for codes_by_keyword in _concepts_dict.concepts.values():
         for _keyword, codes in codes_by_keyword.items():
-            for meaning, _cids in codes.values():
+            for meaning, cids in codes.values():
+                if (cids and set(cids) <= BREEDS) or BREED_WORD.search(meaning):
+                    continue  # animal breeds: names of places and people ("Santa Inês")
                 found |= words_of(meaning)
                 generic |= lower_uses(meaning)
     for name in _cid_dict.name_for_cid.values():

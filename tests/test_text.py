@@ -75,6 +75,29 @@ def test_clinicians_names_are_removed(source, gone, kept):
     check(source, gone, kept)
 
 
+@pytest.mark.parametrize(
+    ("source", "gone", "kept"),
+    [
+        # after a cue, the word after an initial is the family name, even a clinical word
+        ("accompanied by cousin R. Crohn", ["Crohn"], []),
+        ("info from stepfather T. Paget", ["Paget"], []),
+        ("HX PER GRANDSON L. ALLEN", ["ALLEN"], []),
+        # no cue: an initial and a proper noun written as a name
+        ("MR knee arthrogram; reviewed, P. Walsh", ["Walsh"], ["knee", "arthrogram"]),
+    ],
+)
+def test_a_family_name_after_an_initial_is_removed(source, gone, kept):
+    check(source, gone, kept)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["Hepatitis B. Liver elastography", "Low vitamin D. Bone density", "Grade A. Pelvis"],
+)
+def test_a_capital_letter_ending_a_clause_is_not_an_initial(source):
+    assert CLEANER.clean(source) == source
+
+
 def test_a_bare_name_after_a_protocol_term_is_removed():
     check("T2 FLAIR axial Thistlewood", ["Thistlewood"], ["T2", "FLAIR", "axial"])
     # a family name that is an English word, written as a name inside a sentence
@@ -199,6 +222,33 @@ def test_the_vocabulary_lists_record_source_and_licence():
         joined = " ".join(head).lower()
         assert "source" in joined or "words of" in joined or "from" in joined, path.name
         assert "licence" in joined, path.name
+
+
+def test_no_word_only_the_animal_breed_groups_use_is_kept_as_clinical():
+    """Breed names are mostly places and family names (CID 7480 Breed, 7481 Breed Registry):
+    a word that only they use, per pydicom's own copy of the code meanings, is not clinical."""
+    from pydicom.datadict import DicomDictionary
+    from pydicom.sr import _cid_dict, _concepts_dict
+
+    breeds, elsewhere = set(), set()
+    for codes_by_keyword in _concepts_dict.concepts.values():
+        for codes in codes_by_keyword.values():
+            for meaning, cids in codes.values():
+                found = {w.lower() for w in re.findall(r"[^\W\d_]+", meaning)}
+                in_breeds = (cids and set(cids) <= {7480, 7481}) or "breed" in meaning.lower()
+                (breeds if in_breeds else elsewhere).update(found)
+    # the builder also takes the words of context group names and attribute names
+    for name in _cid_dict.name_for_cid.values():
+        elsewhere.update(w.lower() for w in re.findall(r"[A-Z][a-z]+|[a-z]+", name))
+    for entry in DicomDictionary.values():
+        elsewhere.update(w.lower() for w in re.findall(r"[^\W\d_]+", entry[2]))
+    only_breeds = breeds - elsewhere
+    assert {"göttingen", "inês"} <= only_breeds  # the check would see them
+    listed = Path(text.__file__).parent / "vocabulary" / "clinical.txt"  # not technical.txt
+    lines = listed.read_text(encoding="utf-8").splitlines()
+    clinical = {w for line in lines if not line.startswith("#") for w in line.split()}
+    kept = only_breeds & clinical
+    assert not kept, sorted(kept)[:20]
 
 
 def test_vocabulary_keeps_no_common_surnames_as_plain_english():

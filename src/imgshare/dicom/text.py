@@ -538,13 +538,16 @@ def _remove_first(tok: _Token, vocab: Vocabulary, cased: bool, kind: str) -> boo
     return capital and (proper or cased) and not tok.segment_start
 
 
-def _remove_next(tok: _Token, vocab: Vocabulary) -> bool:
-    """A further word of a name already started: given or family names, initials."""
+def _remove_next(tok: _Token, vocab: Vocabulary, after_initial: bool = False) -> bool:
+    """A further word of a name already started: given or family names, initials. After an
+    initial ("O. Müller"), a word written as a name is the family name, known word or not."""
     t = tok.text
     low = t.lower()
     if tok.segment_start or any(c.isdigit() for c in t):
         return False
     if not tok.keep or len(t) == 1:
+        return True
+    if after_initial and (_capital(tok) or t.isupper()):
         return True
     return _capital(tok) and _proper(vocab, low)
 
@@ -598,6 +601,12 @@ def _apply_context(tokens: list[_Token], vocab: Vocabulary, cased: bool, text: s
         particle = a.keep and not b.keep and a.text.lower() in PARTICLES
         if particle and text[a.end : b.start] == " " and (_capital(b) or b.text.isupper()):
             a.keep = False
+    # An initial and a family name without a cue ("..., S. White"): a capital letter, a full
+    # stop and a proper noun written as a name go together.
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        initial = len(a.text) == 1 and a.text.isupper() and text[a.end : b.start] == ". "
+        if initial and _capital(b) and _proper(vocab, b.text.lower()):
+            a.keep = b.keep = False
     # A house number before a removed name ("12 Kingsway"): the number goes too.
     for a, b in zip(tokens, tokens[1:], strict=False):
         number = a.text.isdigit() and len(a.text) <= 4 and not b.keep and _capital(b)
@@ -629,7 +638,8 @@ def _remove_name(
                 commas += 1  # "Esposito, Iris": family name first
             elif between.strip() not in ("", ".", "-"):
                 break
-            verdict = _remove_next(tok, vocab)
+            initial = len(tokens[j - 1].text) == 1 and between.strip() == "."
+            verdict = _remove_next(tok, vocab, after_initial=initial)
         if not verdict:
             break
         tok.keep = False
