@@ -58,16 +58,22 @@ DICOGNITO_SEED = "imgshare-book"
 
 
 def command(
-    tool: str, src: Path, dst: Path, key_file: Path | None = None, seed: str | None = None
+    tool: str,
+    src: Path,
+    dst: Path,
+    key_file: Path | None = None,
+    seed: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """The command line that runs one tool on SRC into DST (``seed``: dicognito's only)."""
+    """The command line that runs one tool on SRC into DST (``seed``: dicognito's only;
+    ``extra``: more arguments for imgshare, such as a benchmark that judges text only)."""
     py = sys.executable
     if tool == "imgshare":
         if key_file is None:
             raise ValueError("imgshare needs a key file")
         options = [a for o in RECOMMENDED for a in ("--option", o)]
         return [py, "-m", "imgshare.cli", "deidentify", str(src), str(dst),
-                "--key-file", str(key_file), "--no-progress", *options]  # fmt: skip
+                "--key-file", str(key_file), "--no-progress", *options, *extra]  # fmt: skip
     if tool == "dicognito":
         return [py, "-m", "dicognito", "--seed", seed or DICOGNITO_SEED, "-o", str(dst), str(src)]
     if tool == "deid":
@@ -93,7 +99,12 @@ def flat_view(src: Path, dst: Path) -> Path:
 
 
 def run(
-    tool: str, src: Path, dst: Path, key_file: Path | None = None, seed: str | None = None
+    tool: str,
+    src: Path,
+    dst: Path,
+    key_file: Path | None = None,
+    seed: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """Run one tool; return its wall time, exit status and the last line it printed."""
     src, dst = Path(src), Path(dst)
@@ -103,7 +114,7 @@ def run(
         dst.mkdir(parents=True, exist_ok=True)  # these two expect the folder to exist
     start = time.perf_counter()
     proc = subprocess.run(
-        command(tool, src, dst, key_file, seed),
+        command(tool, src, dst, key_file, seed, extra),
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
