@@ -84,6 +84,8 @@ def test_clinicians_names_are_removed(source, gone, kept):
         ("HX PER GRANDSON L. ALLEN", ["ALLEN"], []),
         # no cue: an initial and a proper noun written as a name
         ("MR knee arthrogram; reviewed, P. Walsh", ["Walsh"], ["knee", "arthrogram"]),
+        # in Title Case text, where capitals mark nothing else
+        ("CT Abdomen And Pelvis With Contrast, J. Brown", ["Brown"], ["Abdomen", "Contrast"]),
     ],
 )
 def test_a_family_name_after_an_initial_is_removed(source, gone, kept):
@@ -92,7 +94,13 @@ def test_a_family_name_after_an_initial_is_removed(source, gone, kept):
 
 @pytest.mark.parametrize(
     "source",
-    ["Hepatitis B. Liver elastography", "Low vitamin D. Bone density", "Grade A. Pelvis"],
+    [
+        "Hepatitis B. Liver elastography",
+        "Low vitamin D. Bone density",
+        "Grade A. Pelvis",
+        "MR BRAIN. White Matter Lesions",  # a word in capitals and a full stop: no initial
+        "Grade A White Matter Lesions",  # a capital letter without a full stop: no initial
+    ],
 )
 def test_a_capital_letter_ending_a_clause_is_not_an_initial(source):
     assert CLEANER.clean(source) == source
