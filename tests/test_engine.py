@@ -332,3 +332,44 @@ def test_plan_does_not_depend_on_earlier_reads() -> None:
             str(elem.value)
         cfg = Config(key=KEY)
         assert engine.plan(fresh, cfg).decisions == engine.plan(decoded, cfg).decisions
+
+
+def test_compound_action_deep_in_sequences_follows_the_type_at_its_full_path() -> None:
+    """Observation DateTime (X/D) three sequences down in a CT image is Type 3 at that path in
+    the standard's module tables (read here from highdicom's copy, not from the engine's
+    table), so E.1.1 removes it; Type 1 or an unknown place would give a dummy (D)."""
+    import json
+    from pathlib import Path
+
+    from highdicom._standard_utils import (
+        get_iod_module_map,
+        get_module_attribute_map,
+        get_sop_class_iod_map,
+    )
+
+    path = ["PerformedProtocolCodeSequence", "ProtocolContextSequence",
+            "ContentItemModifierSequence"]  # fmt: skip
+    src = ct()
+    iod = get_sop_class_iod_map()[str(src.SOPClassUID)]
+    kinds = {
+        attr["type"]
+        for module in get_iod_module_map()[iod]
+        for attr in get_module_attribute_map().get(module["key"], [])
+        if attr["path"] == path and attr["keyword"] == "ObservationDateTime"
+    }
+    assert kinds == {"3"}
+    rows = json.loads(
+        (Path(engine.__file__).resolve().parents[1] / "profile" / "table_e1_1.json").read_text()
+    )
+    assert next(r["basicProfile"] for r in rows if r["id"].upper() == "0040A032") == "X/D"
+    modifier = Dataset()
+    modifier.ObservationDateTime = "20200315101500"
+    context = Dataset()
+    context.ContentItemModifierSequence = Sequence([modifier])
+    code = Dataset()
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "P1", "99X", "Protocol"
+    code.ProtocolContextSequence = Sequence([context])
+    src.PerformedProtocolCodeSequence = Sequence([code])
+    out, _ = run(src)
+    item = out.PerformedProtocolCodeSequence[0].ProtocolContextSequence[0]
+    assert "ObservationDateTime" not in item.ContentItemModifierSequence[0]
