@@ -894,8 +894,9 @@ def test_an_attribute_written_as_un_is_judged_by_its_dictionary_vr():
 
 
 def test_a_compound_action_inside_a_sequence_keeps_any_iod_valid():
-    """Inside an item the IOD's Type is not known: X/Z resolves to Z (PS3.15 E.1.1), not
-    to the top-level IOD's Type for the same tag (Acquisition Date is Type 3 in CT)."""
+    """Inside an item whose place the IOD's tables do not list (Acquisition Date inside a
+    Language Code Sequence), the Type is not known: X/Z resolves to Z (PS3.15 E.1.1), not to
+    the top-level IOD's Type for the same tag (Acquisition Date is Type 3 in CT)."""
     assert TABLE["(0008,0022)"]["basicProfile"] == "X/Z"  # Acquisition Date
     assert "(0008,0006)" not in TABLE  # Language Code Sequence
     item = Dataset()
