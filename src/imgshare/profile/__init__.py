@@ -264,7 +264,8 @@ def resolve_compound(
         # X/Z/U* inside a sequence: references are kept, with new UIDs. Emptying a Type 2
         # Source Image Sequence in a per-frame Derivation Image Sequence (as its Type asks)
         # leaves the Common Instance Reference Module describing references that are gone,
-        # an error dciodvfy reports; E.1.1 asks for U where it keeps the IOD conformant.
+        # an error dciodvfy reports. Our choice: U keeps the file valid and, like Z, carries
+        # no original value.
         kind = "1"
     elif parents:
         kind = types.get(key, "1")  # a sequence's item we cannot place: keep it valid
