@@ -30,6 +30,15 @@ def find(ds: Dataset, path: str):
     return None
 
 
+def content_item(value_type: str, **values) -> Dataset:
+    """A structured-content item of VALUE_TYPE holding VALUES (keyword=value)."""
+    item = Dataset()
+    item.ValueType = value_type
+    for keyword, value in values.items():
+        setattr(item, keyword, value)
+    return item
+
+
 def crash_on_poison(jobs: list[tuple[str, str]]) -> list[dict]:
     """A worker's chunk function that dies as the out-of-memory killer kills (SIGKILL) on a
     file named 'poison…', and otherwise does the batch's work."""

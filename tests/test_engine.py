@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from dicom_helpers import ct
+from dicom_helpers import content_item, ct
 from pydicom import Dataset, Sequence
 from pydicom.uid import UID, generate_uid
 
@@ -194,16 +194,11 @@ def test_unknown_vr_and_unregistered_uids() -> None:
 
 def test_structured_content_cleaned_or_replaced() -> None:
     src = ct()
-    text = Dataset()
-    text.ValueType = "TEXT"
-    text.TextValue = "Seen by Doe, Jane on 15/03/2020"
-    name = Dataset()
-    name.ValueType = "PNAME"
-    name.PersonName = "Doe^Jane"
-    date = Dataset()
-    date.ValueType = "DATE"
-    date.Date = "20200315"
-    src.ContentSequence = Sequence([text, name, date])
+    src.ContentSequence = Sequence([
+        content_item("TEXT", TextValue="Seen by Doe, Jane on 15/03/2020"),
+        content_item("PNAME", PersonName="Doe^Jane"),
+        content_item("DATE", Date="20200315"),
+    ])  # fmt: skip
     cleaned, ctx = run(src, "clean-structured-content", "retain-long-modified-dates")
     items = cleaned.ContentSequence
     assert items[0].TextValue.startswith("Seen by") and "Doe" not in items[0].TextValue

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from dicom_helpers import ct
+from dicom_helpers import content_item, ct
 from pydicom import Dataset, Sequence
 from pydicom.uid import UID
 
@@ -70,10 +70,7 @@ def test_a_date_that_cannot_be_shifted_is_emptied_with_a_note():
 
 def test_full_dates_stay_in_cleaned_structured_content():
     src = ct()
-    date = Dataset()
-    date.ValueType = "DATE"
-    date.Date = "20200315"
-    src.ContentSequence = Sequence([date])
+    src.ContentSequence = Sequence([content_item("DATE", Date="20200315")])
     full, _ = run(src, "clean-structured-content", "retain-long-full-dates")
     assert full.ContentSequence[0].Date == "20200315"
     modified, _ = run(src, "clean-structured-content", "retain-long-modified-dates")
@@ -87,10 +84,7 @@ def test_full_dates_stay_in_cleaned_structured_content():
 
 def test_a_person_name_in_cleaned_structured_content_is_replaced_not_emptied():
     src = ct()
-    name = Dataset()
-    name.ValueType = "PNAME"
-    name.PersonName = "Doe^Jane"
-    src.ContentSequence = Sequence([name])
+    src.ContentSequence = Sequence([content_item("PNAME", PersonName="Doe^Jane")])
     out, _ = run(src, "clean-structured-content")
     value = str(out.ContentSequence[0].PersonName)
     assert value.strip() and value != "None"
